@@ -1,0 +1,1 @@
+"""Slack app: commands, actions, views and events (the Slack journeys of product.md)."""

@@ -1,0 +1,125 @@
+"""Configuration: environment variables only (and a .env file in development), read once."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.base import PLANS
+
+DEFAULT_DATABASE_URL = "sqlite:///.invoice2go/invoice2go.sqlite3"
+
+QBO_HOSTS = {
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com/v3",
+    "production": "https://quickbooks.api.intuit.com/v3",
+}
+QBO_AUTH_URL = "https://appcenter.intuit.com/connect/oauth2"
+QBO_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+QBO_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+
+
+class SettingsError(Exception):
+    """The configuration is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of product.md section 5, validated at start."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+
+    qbo_client_id: str | None = None
+    qbo_client_secret: str | None = None
+    qbo_redirect_uri: str | None = None
+    qbo_environment: Literal["sandbox", "production"] = "sandbox"
+    qbo_api_base: str | None = None
+    qbo_auth_url: str | None = None
+    qbo_token_url: str | None = None
+    qbo_revoke_url: str | None = None
+    qbo_webhook_verifier_token: str | None = None
+
+    token_encryption_key: str | None = None
+
+    qbo_enabled_plans: str = "professional,premium"
+    default_plan: str = "premium"
+    port: int = 3000
+    log_level: str = "INFO"
+
+    import_lease_seconds: int = Field(default=60, ge=5)
+
+    @field_validator("default_plan")
+    @classmethod
+    def _known_plan(cls, value: str) -> str:
+        if value not in PLANS:
+            raise ValueError(f"must be one of {', '.join(PLANS)}")
+        return value
+
+    @field_validator("qbo_enabled_plans")
+    @classmethod
+    def _known_plans(cls, value: str) -> str:
+        unknown = [p for p in _split(value) if p not in PLANS]
+        if unknown:
+            raise ValueError(f"unknown plan(s) {', '.join(unknown)}; use {', '.join(PLANS)}")
+        return value
+
+    @property
+    def enabled_plans(self) -> frozenset[str]:
+        return frozenset(_split(self.qbo_enabled_plans))
+
+    @property
+    def uses_mongodb(self) -> bool:
+        return self.database_url.startswith(("mongodb://", "mongodb+srv://"))
+
+    @property
+    def is_production(self) -> bool:
+        """A deployment that must not make up secrets: MongoDB or Intuit's production hosts."""
+        return self.uses_mongodb or self.qbo_environment == "production"
+
+    @property
+    def qbo_api_base_url(self) -> str:
+        return (self.qbo_api_base or QBO_HOSTS[self.qbo_environment]).rstrip("/")
+
+    @property
+    def qbo_auth_endpoint(self) -> str:
+        return self.qbo_auth_url or QBO_AUTH_URL
+
+    @property
+    def qbo_token_endpoint(self) -> str:
+        return self.qbo_token_url or QBO_TOKEN_URL
+
+    @property
+    def qbo_revoke_endpoint(self) -> str:
+        return self.qbo_revoke_url or QBO_REVOKE_URL
+
+    def require(self, *names: str) -> None:
+        """Fail with one message naming every listed setting that is unset."""
+        missing = [name.upper() for name in names if not getattr(self, name)]
+        if missing:
+            raise SettingsError(f"missing configuration: set {', '.join(missing)}")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def load_settings() -> Settings:
+    """Read and validate the settings, or raise SettingsError naming what is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None

@@ -1,0 +1,1 @@
+"""QuickBooks Online: OAuth, the API client and the local QBO simulator."""

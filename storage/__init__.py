@@ -1,0 +1,1 @@
+"""Persistence behind one interface: MongoDB and the embedded SQLite store."""
