@@ -31,7 +31,9 @@ def _address(value: Any) -> dict[str, str] | None:
         return None
     keys = ("Line1", "Line2", "Line3", "Line4", "Line5", "City", "CountrySubDivisionCode")
     names = ("line1", "line2", "line3", "line4", "line5", "city", "region")
-    address = {name: str(value[key]) for key, name in zip(keys, names, strict=True) if value.get(key)}
+    address = {
+        name: str(value[key]) for key, name in zip(keys, names, strict=True) if value.get(key)
+    }
     for key, name in (("PostalCode", "postal_code"), ("Country", "country")):
         if value.get(key):
             address[name] = str(value[key])

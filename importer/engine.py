@@ -1,0 +1,170 @@
+"""The import engine: read a source page by page, decide with the rules, write, checkpoint.
+
+Per page the store sees a constant number of round trips (look up names, insert, checkpoint),
+never one per record. The unique index is the last guard: a name that a racing writer inserted
+first comes back refused and is counted as "skipped: exists". A run interrupted at any point is
+resumed from its last checkpoint by the next import of the same account and kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from importer.lease import is_stale, worker_identity
+from importer.rules import Counts, Kind, decide_page, display_name, refused_as_existing
+from importer.source import RecordSource, SourcePage
+from storage.base import (
+    Checkpoint,
+    Clock,
+    ImportRun,
+    LeaseLost,
+    NewRecord,
+    RunInProgress,
+    RunStatus,
+    Store,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run stands after a page: shown live to the user."""
+
+    run_id: str
+    kind: Kind
+    counts: Counts
+    total: int | None
+    pages: int
+    resumed: bool
+
+
+ProgressListener = Callable[[Progress], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _RunState:
+    run: ImportRun
+    resumed: bool
+    counts: Counts = field(default_factory=Counts)
+    pages: int = 0
+    total: int | None = None
+    renewed_at: datetime | None = None
+
+
+class ImportEngine:
+    """Runs imports for any account and kind against one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        lease_seconds: int = 60,
+        owner: str | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._store = store
+        self._lease = timedelta(seconds=lease_seconds)
+        self._owner = owner or worker_identity()
+        self._clock = clock
+
+    async def run(
+        self,
+        account_id: str,
+        kind: Kind,
+        source: RecordSource,
+        *,
+        on_progress: ProgressListener | None = None,
+    ) -> ImportRun:
+        """Import one kind for one account; raise RunInProgress if a live run holds it (R8)."""
+        state = await self._claim(account_id, kind, source.realm_id)
+        run = state.run
+        try:
+            if state.resumed:
+                log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)
+            else:
+                state.total = await source.count(kind)
+            if not state.resumed or run.next_position is not None or run.pages == 0:
+                async for page in source.pages(kind, run.next_position if state.resumed else None):
+                    await self._write_page(state, account_id, kind, source.realm_id, page)
+                    if on_progress is not None:
+                        await on_progress(self._progress(state))
+            return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
+        except LeaseLost:
+            raise
+        except asyncio.CancelledError:
+            # Stopped on purpose (shutdown, Ctrl-C): let the next worker take over at once.
+            await asyncio.shield(self._release(run.id))
+            raise
+        except Exception as error:
+            await self._store.finish_run(run.id, self._owner, RunStatus.FAILED, str(error))
+            raise
+
+    async def _claim(self, account_id: str, kind: Kind, realm_id: str) -> _RunState:
+        now = self._clock()
+        try:
+            run = await self._store.begin_run(
+                account_id, kind, realm_id, self._owner, now + self._lease
+            )
+            return _RunState(run, resumed=False, renewed_at=now)
+        except RunInProgress as busy:
+            if not is_stale(busy.run, now) or busy.run.realm_id != realm_id:
+                raise
+            run = await self._store.take_over_run(
+                busy.run.id, busy.run.owner, self._owner, now + self._lease
+            )
+        counts = Counts.from_dict(run.counts.as_dict())
+        return _RunState(run, True, counts, run.pages, run.total, renewed_at=now)
+
+    async def _write_page(
+        self, state: _RunState, account_id: str, kind: Kind, realm_id: str, page: SourcePage
+    ) -> None:
+        run = state.run
+        known = await self._store.lookup(
+            account_id,
+            kind,
+            realm_id,
+            [c.key for c in page.candidates],
+            [c.qbo_id for c in page.candidates],
+        )
+        decision = decide_page(kind, page.candidates, known, realm_id=realm_id, run_id=run.id)
+        refused = await self._store.insert_records(
+            account_id,
+            kind,
+            [
+                NewRecord(display_name(c.name), c.key, c.fields, realm_id, c.qbo_id, run.id)
+                for c in decision.to_insert
+            ],
+        )
+        inserted, raced = refused_as_existing(decision, refused)
+        skipped = decision.skipped + raced
+        state.counts.add(len(inserted) + len(decision.already_imported), skipped)
+        state.pages += 1
+        await self._store.save_checkpoint(
+            run.id,
+            self._owner,
+            Checkpoint(state.pages, page.next_position, state.counts, skipped, state.total),
+        )
+        await self._renew_if_due(state)
+
+    async def _renew_if_due(self, state: _RunState) -> None:
+        now = self._clock()
+        if state.renewed_at is None or now - state.renewed_at >= self._lease / 3:
+            await self._store.renew_lease(state.run.id, self._owner, now + self._lease)
+            state.renewed_at = now
+
+    async def _release(self, run_id: str) -> None:
+        with contextlib.suppress(LeaseLost):
+            await self._store.renew_lease(run_id, self._owner, self._clock())
+
+    def _progress(self, state: _RunState) -> Progress:
+        counts = Counts.from_dict(state.counts.as_dict())
+        return Progress(
+            state.run.id, state.run.kind, counts, state.total, state.pages, state.resumed
+        )

@@ -1,0 +1,212 @@
+"""The engine end to end on the embedded store, with an in-process source."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from importer.engine import ImportEngine, Progress
+from importer.rules import Kind, name_key
+from importer.synthetic import SyntheticSource
+from storage.base import ImportRun, NewRecord, RunInProgress, RunStatus, utcnow
+from storage.sqlite import SqliteStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(tmp_path / "engine.sqlite3")
+    await store.migrate()
+    yield store
+    await store.close()
+
+
+async def new_account(store: SqliteStore) -> str:
+    return (await store.create_account("Acme Landscaping", "premium")).id
+
+
+def summary(run: ImportRun) -> dict[str, Any]:
+    return {"status": run.status, **run.counts.as_dict()}
+
+
+async def names(store: SqliteStore, account_id: str, kind: Kind) -> list[str]:
+    return [r.name for r in await store.list_records(account_id, kind, limit=100_000)]
+
+
+async def test_first_import_brings_everything_and_second_brings_nothing(
+    store: SqliteStore,
+) -> None:
+    account_id = await new_account(store)
+    source = SyntheticSource(customers=2500, items=30, page_size=1000)
+    engine = ImportEngine(store)
+
+    first = await engine.run(account_id, Kind.CLIENTS, source)
+    assert first.status is RunStatus.SUCCEEDED
+    assert first.counts.imported == 2500
+    assert first.total == 2500
+    assert first.pages == 3
+    assert await store.count_records(account_id, Kind.CLIENTS) == 2500
+
+    second = await engine.run(account_id, Kind.CLIENTS, source)
+    assert second.counts.imported == 0
+    assert second.counts.skipped == {"exists": 2500}
+    assert await store.count_records(account_id, Kind.CLIENTS) == 2500
+
+
+async def test_items_keep_exact_prices(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    await ImportEngine(store).run(account_id, Kind.ITEMS, SyntheticSource(items=3))
+    items = await store.list_records(account_id, Kind.ITEMS)
+    assert [str(i.unit_price) for i in items] == ["1.99", "2.99", "3.99"]
+
+
+async def test_a_deleted_client_is_not_imported_again(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    source = SyntheticSource(customers=5)
+    engine = ImportEngine(store)
+    await engine.run(account_id, Kind.CLIENTS, source)
+    gone = await store.find_record(account_id, Kind.CLIENTS, name_key("Customer 000003"))
+    assert gone is not None
+    await store.delete_record(account_id, Kind.CLIENTS, gone.id)
+
+    again = await engine.run(account_id, Kind.CLIENTS, source)
+    assert again.counts.skipped == {"exists": 4, "deleted": 1}
+    assert "Customer 000003" not in await names(store, account_id, Kind.CLIENTS)
+    skipped = await store.skipped_entries(again.id)
+    assert [(s.name, s.reason.value) for s in skipped if s.reason.value == "deleted"] == [
+        ("Customer 000003", "deleted")
+    ]
+
+
+async def test_progress_is_reported_after_every_page(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    seen: list[Progress] = []
+
+    async def listen(progress: Progress) -> None:
+        seen.append(progress)
+
+    await ImportEngine(store).run(
+        account_id, Kind.CLIENTS, SyntheticSource(customers=25, page_size=10), on_progress=listen
+    )
+    assert [(p.counts.imported, p.total) for p in seen] == [(10, 25), (20, 25), (25, 25)]
+
+
+async def test_page_writes_take_a_constant_number_of_round_trips(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    before = store.round_trips
+    await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=10_000))
+    per_thousand = (store.round_trips - before) / 10
+    assert per_thousand <= 4
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this point runs."""
+
+
+class CrashingStore(SqliteStore):
+    """The embedded store, dying right after inserting the records of page `crash_on_page`."""
+
+    crash_on_page = 0
+    pages_inserted = 0
+
+    async def insert_records(
+        self, account_id: str, kind: Kind, records: Sequence[NewRecord]
+    ) -> set[str]:
+        refused = await super().insert_records(account_id, kind, records)
+        self.pages_inserted += 1
+        if self.pages_inserted == self.crash_on_page:
+            raise Crash
+        return refused
+
+
+async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crash.sqlite3"
+    crashing = CrashingStore(path)
+    crashing.crash_on_page = 3
+    await crashing.migrate()
+    account_id = await new_account(crashing)  # type: ignore[arg-type]
+    source = SyntheticSource(customers=95, page_size=10)
+
+    with pytest.raises(Crash):
+        await ImportEngine(crashing, owner="host-a:1:dead").run(account_id, Kind.CLIENTS, source)
+    await crashing.close()
+
+    store = SqliteStore(path)
+    later = utcnow() + timedelta(minutes=5)  # the dead worker's lease has run out
+    resumed = await ImportEngine(store, clock=lambda: later).run(account_id, Kind.CLIENTS, source)
+    reference = SqliteStore(tmp_path / "reference.sqlite3")
+    await reference.migrate()
+    other = await new_account(reference)  # type: ignore[arg-type]
+    uninterrupted = await ImportEngine(reference).run(other, Kind.CLIENTS, source)
+
+    assert summary(resumed) == summary(uninterrupted)
+    assert resumed.pages == uninterrupted.pages == 10
+    assert await names(store, account_id, Kind.CLIENTS) == await names(
+        reference, other, Kind.CLIENTS
+    )
+    await store.close()
+    await reference.close()
+
+
+async def test_one_import_per_account_and_kind_at_a_time(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    running = await store.begin_run(
+        account_id, Kind.CLIENTS, "synthetic-realm", "host-b:1:x", utcnow() + timedelta(minutes=1)
+    )
+    with pytest.raises(RunInProgress) as busy:
+        await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=3))
+    assert busy.value.run.id == running.id
+    # Items are another kind: they may run meanwhile.
+    items = await ImportEngine(store).run(account_id, Kind.ITEMS, SyntheticSource(items=3))
+    assert items.counts.imported == 3
+
+
+class RacingStore(SqliteStore):
+    """Another writer adds the same name between the engine's look-up and its insert."""
+
+    async def insert_records(
+        self, account_id: str, kind: Kind, records: Sequence[NewRecord]
+    ) -> set[str]:
+        if records:
+            racer = records[0]
+            await self.add_record(account_id, kind, NewRecord(racer.name.upper(), racer.name_key))
+        return await super().insert_records(account_id, kind, records)
+
+
+async def test_a_racing_duplicate_is_skipped_as_existing_not_an_error(tmp_path: Path) -> None:
+    store = RacingStore(tmp_path / "race.sqlite3")
+    await store.migrate()
+    account_id = await new_account(store)  # type: ignore[arg-type]
+    run = await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=4))
+    assert run.status is RunStatus.SUCCEEDED
+    assert run.counts.imported == 3
+    assert run.counts.skipped == {"exists": 1}
+    assert await store.count_records(account_id, Kind.CLIENTS) == 4
+    await store.close()
+
+
+class FailingSource(SyntheticSource):
+    async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+        async for page in super().pages(kind, start):
+            yield page
+            raise RuntimeError("QuickBooks stopped answering")
+
+
+async def test_a_failed_import_is_recorded_and_the_next_one_can_start(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    with pytest.raises(RuntimeError):
+        await ImportEngine(store).run(
+            account_id, Kind.CLIENTS, FailingSource(customers=30, page_size=10)
+        )
+    [failed] = await store.list_runs(account_id)
+    assert failed.status is RunStatus.FAILED
+    assert failed.error == "QuickBooks stopped answering"
+    assert failed.counts.imported == 10
+    again = await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=30))
+    assert again.counts.as_dict()["skipped"]["exists"] == 10
+    assert again.counts.imported == 20
