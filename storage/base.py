@@ -244,7 +244,9 @@ class Store(Protocol):
     ) -> list[ImportRun]:
         """Return the newest runs first."""
 
-    async def skipped_entries(self, run_id: str, limit: int = 100, offset: int = 0) -> list[Skipped]:
+    async def skipped_entries(
+        self, run_id: str, limit: int = 100, offset: int = 0
+    ) -> list[Skipped]:
         """Return a run's skipped names with their reasons, in the order met."""
 
     # QBO connections

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -138,12 +139,17 @@ def sqlite_path(database_url: str) -> Path:
     return Path(path)
 
 
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _iso(value: datetime) -> str:
-    return value.isoformat()
+    # One fixed width in UTC, so text order is time order (list_runs sorts on it).
+    return _utc(value).isoformat(timespec="microseconds")
 
 
 def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+    return None if value is None else _utc(datetime.fromisoformat(value))
 
 
 def _table(kind: Kind) -> str:
@@ -160,7 +166,8 @@ class SqliteStore:
     def __init__(self, path: Path | str, *, clock: Clock = utcnow) -> None:
         self.path = Path(path)
         self.round_trips = 0
-        self._clock = clock
+        self._clock: Clock = lambda: _utc(clock())
+        self._closed = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
         self._conn: sqlite3.Connection | None = None
 
@@ -217,6 +224,9 @@ class SqliteStore:
                 self._conn.close()
                 self._conn = None
 
+        if self._closed:
+            return
+        self._closed = True
         await asyncio.get_running_loop().run_in_executor(self._executor, shut)
         self._executor.shutdown(wait=True)
 
@@ -224,7 +234,7 @@ class SqliteStore:
 
     @staticmethod
     def _account(row: sqlite3.Row | tuple[Any, ...]) -> Account:
-        return Account(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
+        return Account(row[0], row[1], row[2], row[3], _utc(datetime.fromisoformat(row[4])))
 
     async def create_account(self, name: str, plan: str, currency: str = "USD") -> Account:
         account = Account(uuid.uuid4().hex, name.strip(), plan, currency, self._clock())
@@ -284,6 +294,7 @@ class SqliteStore:
         qbo_ids: Sequence[str],
     ) -> Known:
         table = _table(kind)
+        asked_keys, asked_ids = set(keys), set(qbo_ids)
 
         def work(conn: sqlite3.Connection) -> Known:
             existing = {
@@ -298,7 +309,8 @@ class SqliteStore:
             deleted_ids: set[str] = set()
             for key, realm, qbo_id in conn.execute(
                 "SELECT name_key, qbo_realm, qbo_id FROM deleted_names "
-                "WHERE account_id = ? AND kind = ? AND name_key IN (SELECT value FROM json_each(?)) "
+                "WHERE account_id = ? AND kind = ? "
+                "AND name_key IN (SELECT value FROM json_each(?)) "
                 "UNION ALL "
                 "SELECT name_key, qbo_realm, qbo_id FROM deleted_names "
                 "WHERE account_id = ? AND kind = ? AND qbo_realm = ? "
@@ -313,23 +325,26 @@ class SqliteStore:
                     _json(list(qbo_ids)),
                 ),
             ):
-                deleted_keys.add(key)
-                if realm == realm_id and qbo_id is not None:
+                if key in asked_keys:
+                    deleted_keys.add(key)
+                if realm == realm_id and qbo_id in asked_ids:
                     deleted_ids.add(qbo_id)
             return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids))
 
         return await self._call(work, write=False)
 
-    def _record_row(self, account_id: str, record: NewRecord) -> tuple[Any, ...]:
+    def _record_row(
+        self, account_id: str, record: NewRecord, created_at: str | None = None
+    ) -> tuple[Any, ...]:
         return (
-            uuid.uuid4().hex,
+            secrets.token_hex(16),
             account_id,
             record.name,
             record.name_key,
             record.qbo_realm,
             record.qbo_id,
             record.run_id,
-            _iso(self._clock()),
+            created_at or _iso(self._clock()),
             _json(dict(record.fields)),
         )
 
@@ -339,7 +354,8 @@ class SqliteStore:
         if not records:
             return set()
         table = _table(kind)
-        rows = [self._record_row(account_id, record) for record in records]
+        now = _iso(self._clock())
+        rows = [self._record_row(account_id, record, now) for record in records]
 
         def work(conn: sqlite3.Connection) -> set[str]:
             before = conn.total_changes
@@ -373,7 +389,7 @@ class SqliteStore:
             qbo_realm=row[4],
             qbo_id=row[5],
             run_id=row[6],
-            created_at=datetime.fromisoformat(row[7]),
+            created_at=_utc(datetime.fromisoformat(row[7])),
             fields=json.loads(row[8]),
         )
 
@@ -403,14 +419,13 @@ class SqliteStore:
         offset: int = 0,
     ) -> list[Record]:
         table = _table(kind)
-        pattern = None if not search else "%" + name_key(search) + "%"
+        needle = name_key(search or "")
 
         def work(conn: sqlite3.Connection) -> list[Record]:
             rows = conn.execute(
                 f"SELECT {_RECORD_COLUMNS} FROM {table} WHERE account_id = ? "
-                "AND (? IS NULL OR instr(name_key, ?) > 0) "
-                "ORDER BY name_key LIMIT ? OFFSET ?",
-                (account_id, pattern, pattern and pattern.strip("%"), limit, offset),
+                "AND instr(name_key, ?) > 0 ORDER BY name_key LIMIT ? OFFSET ?",
+                (account_id, needle, limit, offset),
             )
             return [self._record(kind, row) for row in rows]
 
@@ -487,8 +502,8 @@ class SqliteStore:
             realm_id=row[3],
             status=RunStatus(row[4]),
             owner=row[5],
-            lease_expires_at=datetime.fromisoformat(row[6]),
-            started_at=datetime.fromisoformat(row[7]),
+            lease_expires_at=_utc(datetime.fromisoformat(row[6])),
+            started_at=_utc(datetime.fromisoformat(row[7])),
             finished_at=_dt(row[8]),
             counts=Counts.from_dict(json.loads(row[9])),
             total=row[10],
@@ -513,7 +528,7 @@ class SqliteStore:
             realm_id=realm_id,
             status=RunStatus.RUNNING,
             owner=owner,
-            lease_expires_at=lease_until,
+            lease_expires_at=_utc(lease_until),
             started_at=self._clock(),
         )
         lock = f"{account_id}:{kind.value}"
@@ -587,7 +602,12 @@ class SqliteStore:
 
         def work(conn: sqlite3.Connection) -> None:
             self._owned(conn, run_id, owner)
-            conn.executemany("INSERT OR REPLACE INTO import_skips VALUES (?, ?, ?, ?, ?, ?)", skips)
+            # A page saved again after a crash replaces its earlier skips, never adds to them.
+            conn.execute(
+                "DELETE FROM import_skips WHERE run_id = ? AND page_no = ?",
+                (run_id, checkpoint.page_no),
+            )
+            conn.executemany("INSERT INTO import_skips VALUES (?, ?, ?, ?, ?, ?)", skips)
             conn.execute(
                 "UPDATE import_runs SET counts = ?, total = coalesce(?, total), pages = ?, "
                 "next_position = ? WHERE id = ?",
@@ -636,7 +656,9 @@ class SqliteStore:
 
         return await self._call(work, write=False)
 
-    async def skipped_entries(self, run_id: str, limit: int = 100, offset: int = 0) -> list[Skipped]:
+    async def skipped_entries(
+        self, run_id: str, limit: int = 100, offset: int = 0
+    ) -> list[Skipped]:
         def work(conn: sqlite3.Connection) -> list[Skipped]:
             rows = conn.execute(
                 "SELECT qbo_id, name, reason FROM import_skips WHERE run_id = ? "

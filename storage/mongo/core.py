@@ -1,0 +1,113 @@
+"""The MongoDB store's plumbing: the database, the clock, round trips and indexes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConfigurationError, PyMongoError
+
+from importer.rules import Kind
+from storage.base import Clock, StoreError, utcnow
+from storage.mongo.documents import Doc, utc
+
+DEFAULT_DATABASE = "invoice2go"
+
+_INDEXES: dict[str, list[IndexModel]] = {
+    "accounts": [IndexModel([("name_key", ASCENDING)], name="name_key", unique=True)],
+    "clients": [
+        IndexModel([("account_id", ASCENDING), ("name_key", ASCENDING)], name="name", unique=True)
+    ],
+    "items": [
+        IndexModel([("account_id", ASCENDING), ("name_key", ASCENDING)], name="name", unique=True)
+    ],
+    "deleted_names": [
+        IndexModel(
+            [("account_id", ASCENDING), ("kind", ASCENDING), ("name_key", ASCENDING)],
+            name="name",
+            unique=True,
+        ),
+        IndexModel(
+            [
+                ("account_id", ASCENDING),
+                ("kind", ASCENDING),
+                ("qbo_realm", ASCENDING),
+                ("qbo_id", ASCENDING),
+            ],
+            name="qbo_id",
+        ),
+    ],
+    "import_runs": [
+        # R8: only a running import holds "account:kind" in lock; finishing unsets it.
+        IndexModel(
+            [("lock", ASCENDING)],
+            name="one_running",
+            unique=True,
+            partialFilterExpression={"lock": {"$type": "string"}},
+        ),
+        IndexModel(
+            [("account_id", ASCENDING), ("kind", ASCENDING), ("started_at", DESCENDING)],
+            name="newest",
+        ),
+        IndexModel([("account_id", ASCENDING), ("started_at", DESCENDING)], name="account_newest"),
+    ],
+    "import_skips": [IndexModel([("run_id", ASCENDING), ("page_no", ASCENDING)], name="pages")],
+    "oauth_states": [IndexModel([("expires_at", ASCENDING)], name="ttl", expireAfterSeconds=0)],
+}
+
+
+class MongoCore:
+    """What every part of the MongoDB store shares."""
+
+    def __init__(self, database: AsyncDatabase[Doc], *, clock: Clock = utcnow) -> None:
+        self.database = database
+        self.round_trips = 0
+        self._clock = clock
+        self._client: AsyncMongoClient[Doc] | None = None
+
+    @classmethod
+    def from_url(cls, url: str, *, clock: Clock = utcnow) -> Self:
+        """Connect to the database named in the URL's path (default invoice2go)."""
+        try:
+            client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True)
+            database = client.get_default_database(DEFAULT_DATABASE)
+        except (ConfigurationError, ValueError) as error:
+            raise StoreError(f"DATABASE_URL is not a usable MongoDB URL: {error}") from error
+        store = cls(database, clock=clock)
+        store._client = client
+        return store
+
+    def _now(self) -> datetime:
+        return utc(self._clock())
+
+    def _trip(self) -> None:
+        self.round_trips += 1
+
+    def _records(self, kind: Kind) -> AsyncCollection[Doc]:
+        return self.database["clients" if kind is Kind.CLIENTS else "items"]
+
+    async def migrate(self) -> None:
+        """Create the indexes; safe to run again."""
+        try:
+            for name, indexes in _INDEXES.items():
+                self._trip()
+                await self.database[name].create_indexes(indexes)
+        except PyMongoError as error:
+            raise StoreError(f"cannot create the MongoDB indexes: {error}") from error
+
+    async def close(self) -> None:
+        """Close the client this store opened, if it opened one."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    async def _aggregate(self, collection: AsyncCollection[Doc], pipeline: list[Doc]) -> list[Any]:
+        self._trip()
+        cursor: Any = collection.aggregate(pipeline)
+        # mongomock-motor follows Motor, whose aggregate returns the cursor without awaiting.
+        if not hasattr(cursor, "to_list"):
+            cursor = await cursor
+        return list(await cursor.to_list(None))

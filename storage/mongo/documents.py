@@ -1,0 +1,186 @@
+"""Turn the store's records into MongoDB documents and back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from importer.rules import Counts, Kind
+from storage.base import (
+    Account,
+    ConnectionStatus,
+    ImportRun,
+    NewRecord,
+    QboConnection,
+    Record,
+    RunStatus,
+    TokenSet,
+)
+
+Doc = dict[str, Any]
+
+
+def new_id() -> str:
+    """Return a fresh document id."""
+    return uuid.uuid4().hex
+
+
+def utc(value: datetime) -> datetime:
+    """Return value as aware UTC, cut to the milliseconds BSON keeps."""
+    # Without tz_aware (mongomock, or a client built elsewhere) datetimes come back naive UTC.
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def maybe_utc(value: datetime | None) -> datetime | None:
+    """Return utc(value), or None."""
+    return None if value is None else utc(value)
+
+
+def plain(value: Any) -> Any:
+    """Return value with Decimals as decimal strings (BSON has no Decimal; money is no float)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def account_from(doc: Doc) -> Account:
+    """Build an Account from its document."""
+    return Account(doc["_id"], doc["name"], doc["plan"], doc["currency"], utc(doc["created_at"]))
+
+
+def record_doc(account_id: str, record: NewRecord, now: datetime) -> Doc:
+    """Return the document of a new client or item."""
+    return {
+        "_id": new_id(),
+        "account_id": account_id,
+        "name": record.name,
+        "name_key": record.name_key,
+        "qbo_realm": record.qbo_realm,
+        "qbo_id": record.qbo_id,
+        "run_id": record.run_id,
+        "created_at": now,
+        "fields": plain(record.fields),
+    }
+
+
+def record_from(kind: Kind, doc: Doc) -> Record:
+    """Build a Record from its document."""
+    return Record(
+        id=doc["_id"],
+        account_id=doc["account_id"],
+        kind=kind,
+        name=doc["name"],
+        name_key=doc["name_key"],
+        fields=doc.get("fields") or {},
+        qbo_realm=doc.get("qbo_realm"),
+        qbo_id=doc.get("qbo_id"),
+        run_id=doc.get("run_id"),
+        created_at=utc(doc["created_at"]),
+    )
+
+
+def run_doc(run: ImportRun, lock: str) -> Doc:
+    """Return the document of a run that starts now, holding the account+kind lock."""
+    return {
+        "_id": run.id,
+        "account_id": run.account_id,
+        "kind": run.kind.value,
+        "realm_id": run.realm_id,
+        "status": run.status.value,
+        "owner": run.owner,
+        "lease_expires_at": run.lease_expires_at,
+        "started_at": run.started_at,
+        "finished_at": None,
+        "counts": run.counts.as_dict(),
+        "total": None,
+        "pages": 0,
+        "next_position": None,
+        "error": None,
+        "lock": lock,
+    }
+
+
+def run_from(doc: Doc) -> ImportRun:
+    """Build an ImportRun from its document."""
+    return ImportRun(
+        id=doc["_id"],
+        account_id=doc["account_id"],
+        kind=Kind(doc["kind"]),
+        realm_id=doc["realm_id"],
+        status=RunStatus(doc["status"]),
+        owner=doc["owner"],
+        lease_expires_at=utc(doc["lease_expires_at"]),
+        started_at=utc(doc["started_at"]),
+        finished_at=maybe_utc(doc.get("finished_at")),
+        counts=Counts.from_dict(doc.get("counts") or {}),
+        total=doc.get("total"),
+        pages=doc.get("pages", 0),
+        next_position=doc.get("next_position"),
+        error=doc.get("error"),
+    )
+
+
+def tokens_doc(tokens: TokenSet) -> Doc:
+    """Return the stored form of a token set (ciphertext and expiry times)."""
+    return {
+        "refresh_token": tokens.refresh_token,
+        "access_token": tokens.access_token,
+        "access_token_expires_at": maybe_utc(tokens.access_token_expires_at),
+        "refresh_token_expires_at": maybe_utc(tokens.refresh_token_expires_at),
+    }
+
+
+def tokens_from(doc: Doc) -> TokenSet:
+    """Build a TokenSet from its stored form."""
+    return TokenSet(
+        refresh_token=doc["refresh_token"],
+        access_token=doc.get("access_token"),
+        access_token_expires_at=maybe_utc(doc.get("access_token_expires_at")),
+        refresh_token_expires_at=maybe_utc(doc.get("refresh_token_expires_at")),
+    )
+
+
+def connection_doc(connection: QboConnection) -> Doc:
+    """Return the document of a QBO connection, keyed by its account."""
+    return {
+        "_id": connection.account_id,
+        "realm_id": connection.realm_id,
+        "environment": connection.environment,
+        "tokens": tokens_doc(connection.tokens),
+        "token_version": connection.token_version,
+        "status": connection.status.value,
+        "status_reason": connection.status_reason,
+        "company_name": connection.company_name,
+        "country": connection.country,
+        "home_currency": connection.home_currency,
+        "multicurrency": connection.multicurrency,
+        "income_account_id": connection.income_account_id,
+        "connected_at": maybe_utc(connection.connected_at),
+    }
+
+
+def connection_from(doc: Doc) -> QboConnection:
+    """Build a QboConnection from its document."""
+    return QboConnection(
+        account_id=doc["_id"],
+        realm_id=doc["realm_id"],
+        environment=doc["environment"],
+        tokens=tokens_from(doc["tokens"]),
+        token_version=doc["token_version"],
+        status=ConnectionStatus(doc["status"]),
+        status_reason=doc.get("status_reason"),
+        company_name=doc.get("company_name"),
+        country=doc.get("country"),
+        home_currency=doc.get("home_currency"),
+        multicurrency=doc.get("multicurrency"),
+        income_account_id=doc.get("income_account_id"),
+        connected_at=maybe_utc(doc.get("connected_at")),
+    )

@@ -1,0 +1,156 @@
+"""The Store on MongoDB: accounts, QBO connections and OAuth states, plus records and runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
+
+from importer.rules import name_key
+from storage.base import (
+    Account,
+    AccountExists,
+    ConnectionStatus,
+    QboConnection,
+    StoreError,
+    TokenSet,
+)
+from storage.mongo.documents import (
+    account_from,
+    connection_doc,
+    connection_from,
+    new_id,
+    plain,
+    tokens_doc,
+    utc,
+)
+from storage.mongo.records import RecordsMixin
+from storage.mongo.runs import RunsMixin
+
+_CONNECTION_FIELDS = frozenset(
+    {
+        "status",
+        "status_reason",
+        "company_name",
+        "country",
+        "home_currency",
+        "multicurrency",
+        "income_account_id",
+    }
+)
+
+
+class MongoStore(RecordsMixin, RunsMixin):
+    """Everything the product keeps, in one MongoDB database."""
+
+    # accounts
+
+    async def create_account(self, name: str, plan: str, currency: str = "USD") -> Account:
+        """Create an account; raise AccountExists when the name is taken."""
+        account = Account(new_id(), name.strip(), plan, currency, self._now())
+        self._trip()
+        try:
+            await self.database["accounts"].insert_one(
+                {
+                    "_id": account.id,
+                    "name": account.name,
+                    "name_key": name_key(account.name),
+                    "plan": plan,
+                    "currency": currency,
+                    "created_at": account.created_at,
+                }
+            )
+        except DuplicateKeyError as error:
+            raise AccountExists(f"an account named {account.name!r} already exists") from error
+        return account
+
+    async def _one_account(self, query: Mapping[str, Any]) -> Account | None:
+        self._trip()
+        doc = await self.database["accounts"].find_one(query)
+        return None if doc is None else account_from(doc)
+
+    async def find_account(self, name: str) -> Account | None:
+        """Return the account with this name, compared as name keys."""
+        return await self._one_account({"name_key": name_key(name)})
+
+    async def get_account(self, account_id: str) -> Account | None:
+        """Return the account with this id."""
+        return await self._one_account({"_id": account_id})
+
+    async def list_accounts(self) -> list[Account]:
+        """Return every account ordered by name key."""
+        self._trip()
+        cursor = self.database["accounts"].find().sort([("name_key", ASCENDING)])
+        return [account_from(doc) for doc in await cursor.to_list(None)]
+
+    # QBO connections
+
+    async def save_connection(self, connection: QboConnection) -> QboConnection:
+        """Attach (or re-attach) a company to an account; token_version starts again."""
+        saved = replace(connection, token_version=0, connected_at=self._now())
+        doc = connection_doc(saved)
+        self._trip()
+        await self.database["qbo_connections"].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        return replace(saved, tokens=connection_from(doc).tokens)
+
+    async def get_connection(self, account_id: str) -> QboConnection | None:
+        """Return the account's QBO connection."""
+        self._trip()
+        doc = await self.database["qbo_connections"].find_one({"_id": account_id})
+        return None if doc is None else connection_from(doc)
+
+    async def swap_tokens(self, account_id: str, expected_version: int, tokens: TokenSet) -> bool:
+        """Replace tokens only if the stored version is still expected_version (compare-and-set)."""
+        self._trip()
+        result = await self.database["qbo_connections"].update_one(
+            {"_id": account_id, "token_version": expected_version},
+            {"$set": {"tokens": tokens_doc(tokens)}, "$inc": {"token_version": 1}},
+        )
+        return result.modified_count == 1
+
+    async def set_connection_status(
+        self, account_id: str, status: ConnectionStatus, reason: str | None = None
+    ) -> None:
+        """Mark the connection connected, in need of reconnecting, or disconnected."""
+        await self.update_connection(account_id, status=status.value, status_reason=reason)
+
+    async def update_connection(self, account_id: str, **changes: Any) -> None:
+        """Change descriptive fields (company name, currency, income account)."""
+        unknown = set(changes) - _CONNECTION_FIELDS
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)} on a connection")
+        if not changes:
+            return
+        values = {k: v.value if isinstance(v, ConnectionStatus) else v for k, v in changes.items()}
+        self._trip()
+        await self.database["qbo_connections"].update_one(
+            {"_id": account_id}, {"$set": plain(values)}
+        )
+
+    # OAuth states
+
+    async def put_oauth_state(
+        self, state_id: str, data: Mapping[str, Any], expires_at: datetime
+    ) -> None:
+        """Keep a state until it is taken or expires."""
+        self._trip()
+        try:
+            await self.database["oauth_states"].insert_one(
+                {"_id": state_id, "data": plain(data), "expires_at": utc(expires_at)}
+            )
+        except DuplicateKeyError as error:
+            raise StoreError(f"OAuth state {state_id} exists already") from error
+
+    async def take_oauth_state(self, state_id: str) -> dict[str, Any] | None:
+        """Return and remove a state that has not expired; None when unknown, used or expired."""
+        self._trip()
+        doc = await self.database["oauth_states"].find_one_and_delete({"_id": state_id})
+        # The TTL monitor runs once a minute, so an expired state can still be there.
+        if doc is None or utc(doc["expires_at"]) <= self._now():
+            return None
+        data: dict[str, Any] = doc["data"]
+        return data

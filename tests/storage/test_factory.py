@@ -1,0 +1,48 @@
+"""DATABASE_URL picks the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storage.base import StoreError
+from storage.factory import open_store, store_session
+from storage.mongo import MongoStore
+from storage.sqlite import SqliteStore
+
+
+async def test_sqlite_url_opens_the_embedded_store(tmp_path: Path) -> None:
+    async with store_session(f"sqlite:///{tmp_path}/app.db") as store:
+        assert isinstance(store, SqliteStore)
+        await store.migrate()
+        await store.create_account("Acme", "premium")
+        assert [a.name for a in await store.list_accounts()] == ["Acme"]
+    assert (tmp_path / "app.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        ("mongodb://localhost:27017/books", "books"),
+        ("mongodb://user:secret@h1:27017,h2:27017/?replicaSet=rs0", "invoice2go"),
+        ("mongodb+srv://cluster0.example.net/acme?retryWrites=true", "acme"),
+    ],
+)
+async def test_mongodb_url_opens_mongo_store_on_the_named_database(url: str, database: str) -> None:
+    async with store_session(url) as store:
+        assert isinstance(store, MongoStore)
+        assert store.database.name == database
+
+
+@pytest.mark.parametrize("url", ["postgres://u:hunter2@db/app", "app.db", ""])
+def test_other_urls_are_refused_in_one_sentence_without_secrets(url: str) -> None:
+    with pytest.raises(StoreError) as refused:
+        open_store(url)
+
+    message = str(refused.value)
+    assert "sqlite:///" in message
+    assert "mongodb://" in message
+    assert "hunter2" not in message
+    assert message.count(". ") == 0
+    assert message.endswith(".")
