@@ -1,0 +1,100 @@
+"""A connected QBO company as a RecordSource: pages in Id order, later pages fetched ahead."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+from importer.mapping import client_from_customer, item_from_qbo
+from importer.rules import Candidate, Kind
+from importer.source import SourcePage
+from qbo.client import PAGE_SIZE, QboClient
+
+ENTITIES: dict[Kind, tuple[str, Callable[[Mapping[str, Any]], Candidate]]] = {
+    Kind.CLIENTS: ("Customer", client_from_customer),
+    Kind.ITEMS: ("Item", item_from_qbo),
+}
+
+Rows = list[dict[str, Any]]
+
+
+class QboSource:
+    """Read a company's Customers (clients) or Items (items), all of them, active or not."""
+
+    def __init__(self, client: QboClient, *, page_size: int = PAGE_SIZE, ahead: int | None = None):
+        self._client = client
+        self._page_size = page_size
+        # Fetch as many pages ahead as QBO lets run at once for this company.
+        self._ahead = max(1, ahead if ahead is not None else client.limiter.max_in_flight)
+        self._counted: dict[Kind, int] = {}
+
+    def __repr__(self) -> str:
+        return f"QboSource(realm_id={self.realm_id!r})"
+
+    @property
+    def realm_id(self) -> str:
+        """The QBO company the records come from."""
+        return self._client.realm_id
+
+    async def count(self, kind: Kind) -> int | None:
+        """Return how many Customers or Items the company holds, inactive ones included."""
+        total = await self._client.count(ENTITIES[kind][0])
+        self._counted[kind] = total
+        return total
+
+    async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[SourcePage]:
+        """Yield pages in Id order from start (a position a page returned), or from the first."""
+        entity, to_candidate = ENTITIES[kind]
+        position = int(start) if start else 1
+        # The count only plans the prefetching, so the one count() just made will do.
+        total = self._counted.pop(kind, None)
+        if total is None:
+            total = await self._client.count(entity)
+        # Positions the count promises; beyond them, probe one page at a time until a short page
+        # (records created during the read are not lost that way).
+        counted_end = total + 1
+        planned = deque(range(position, counted_end, self._page_size))
+        fetching: deque[tuple[int, asyncio.Task[Rows]]] = deque()
+
+        def fetch(at: int) -> None:
+            task = asyncio.ensure_future(self._client.page(entity, at, self._page_size))
+            fetching.append((at, task))
+
+        try:
+            while True:
+                while planned and len(fetching) < self._ahead:
+                    fetch(planned.popleft())
+                if not fetching:
+                    fetch(position)
+                at, task = fetching.popleft()
+                if at != position:
+                    # A short page before the counted end: positions moved; drop guesses.
+                    self._cancel(fetching)
+                    planned.clear()
+                    continue
+                rows = await task
+                position = at + len(rows)
+                # Stop on a missing array or a short page, never on maxResults (§3.2), unless
+                # the count promised records beyond it.
+                last = len(rows) < self._page_size and position >= counted_end
+                if len(rows) < self._page_size and not last:
+                    self._cancel(fetching)
+                    planned.clear()
+                yield SourcePage(
+                    candidates=[to_candidate(row) for row in rows],
+                    next_position=None if last else str(position),
+                )
+                if last:
+                    return
+        finally:
+            self._cancel(fetching)
+
+    @staticmethod
+    def _cancel(fetching: deque[tuple[int, asyncio.Task[Rows]]]) -> None:
+        while fetching:
+            task = fetching.popleft()[1]
+            if task.done() and not task.cancelled():
+                task.exception()  # a failure nobody waits for any more is not news
+            task.cancel()

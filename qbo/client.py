@@ -1,0 +1,223 @@
+"""The QBO Accounting API over aiohttp: queries, paging, company details, retries and limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+import aiohttp
+
+from qbo.errors import QboError, ServerError, ThrottledError, error_for
+from qbo.limits import RealmLimiter
+
+log = logging.getLogger(__name__)
+
+MINOR_VERSION = "75"
+PAGE_SIZE = 1000
+ALL_RECORDS = "Active IN (true, false)"
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def quote_literal(value: str) -> str:
+    """Return value as a QBO query string literal: backslashes, then apostrophes escaped."""
+    # Curly quotes need no escape inside a correctly quoted literal (quickbooks-ruby #309).
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class AccessTokens(Protocol):
+    """Where the client gets its bearer token, and a new one after a 401."""
+
+    async def current(self) -> str: ...
+
+    async def renew(self, rejected: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff and jitter."""
+
+    attempts: int = 5
+    base_delay: float = 1.0
+    # Intuit says to wait 60 s after a 429 without Retry-After (§5.2).
+    throttle_delay: float = 60.0
+    max_delay: float = 300.0
+    timeout: float = 120.0
+
+    def delay(self, attempt: int, *, throttled: bool, retry_after: float | None) -> float:
+        """Return how long to wait before retry number attempt (0-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        base = self.throttle_delay if throttled else self.base_delay
+        wait: float = min(base * 2**attempt, self.max_delay)
+        return wait * random.uniform(0.75, 1.0)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    try:
+        return max(0.0, float(headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
+
+
+class QboClient:
+    """Read one QBO company through the Accounting API."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        api_base: str,
+        realm_id: str,
+        tokens: AccessTokens,
+        limiter: RealmLimiter,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._session = session
+        self._company_url = f"{api_base.rstrip('/')}/company/{realm_id}"
+        self.realm_id = realm_id
+        self._tokens = tokens
+        self.limiter = limiter
+        self._retry = retry or RetryPolicy()
+
+    def __repr__(self) -> str:
+        return f"QboClient(realm_id={self.realm_id!r})"
+
+    async def get(self, path: str, params: Mapping[str, str], action: str) -> dict[str, Any]:
+        """GET a company resource as JSON (money as Decimal), with retries and one 401 renewal."""
+        url = f"{self._company_url}/{path}"
+        query = {**params, "minorversion": MINOR_VERSION}
+        token = await self._tokens.current()
+        renewed = False
+        attempt = 0
+        while True:
+            try:
+                status, text, headers = await self._send(url, query, token)
+            except (TimeoutError, aiohttp.ClientError) as error:
+                failure: QboError = ServerError(
+                    f"QuickBooks did not answer while {action} ({type(error).__name__})"
+                )
+                status, headers = 0, {}
+            else:
+                if status == 200:
+                    return self._payload(text, headers, action)
+                failure = error_for(
+                    status, text, intuit_tid=headers.get("intuit_tid"), action=action
+                )
+                if status == 401 and not renewed:
+                    renewed = True
+                    token = await self._tokens.renew(token)
+                    continue
+                if status not in RETRYABLE_STATUS:
+                    raise failure
+            attempt += 1
+            if attempt >= self._retry.attempts:
+                raise failure
+            throttled = isinstance(failure, ThrottledError)
+            wait = self._retry.delay(
+                attempt - 1, throttled=throttled, retry_after=_retry_after(headers)
+            )
+            if throttled:
+                self.limiter.hold(wait)
+            log.info("QBO %s; retry %d in %.1fs", failure, attempt, wait)
+            await asyncio.sleep(wait)
+
+    async def _send(
+        self, url: str, query: Mapping[str, str], token: str
+    ) -> tuple[int, str, Mapping[str, str]]:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        timeout = aiohttp.ClientTimeout(total=self._retry.timeout)
+        async with (
+            self.limiter.slot(),
+            self._session.get(url, params=query, headers=headers, timeout=timeout) as response,
+        ):
+            return response.status, await response.text(), dict(response.headers)
+
+    @staticmethod
+    def _payload(text: str, headers: Mapping[str, str], action: str) -> dict[str, Any]:
+        try:
+            body = json.loads(text, parse_float=Decimal)
+        except ValueError:
+            raise ServerError(
+                f"QuickBooks answered {action} with something other than JSON",
+                intuit_tid=headers.get("intuit_tid"),
+            ) from None
+        if not isinstance(body, dict):
+            raise ServerError(f"QuickBooks answered {action} with unexpected JSON")
+        # A 200 may still carry a Fault (§5.3).
+        if "Fault" in body or "fault" in body:
+            raise error_for(400, text, intuit_tid=headers.get("intuit_tid"), action=action)
+        return body
+
+    async def query(self, statement: str) -> dict[str, Any]:
+        """Run a query statement and return its QueryResponse (empty when QBO found nothing)."""
+        body = await self.get("query", {"query": statement}, "running a query")
+        response = body.get("QueryResponse")
+        return response if isinstance(response, dict) else {}
+
+    async def page(
+        self, entity: str, start: int, size: int = PAGE_SIZE, where: str = ALL_RECORDS
+    ) -> list[dict[str, Any]]:
+        """Return one page of an entity in Id order, inactive records included."""
+        statement = (
+            f"SELECT * FROM {entity} WHERE {where} "
+            f"ORDERBY Id STARTPOSITION {start} MAXRESULTS {size}"
+        )
+        rows = (await self.query(statement)).get(entity)
+        return list(rows) if isinstance(rows, list) else []
+
+    async def count(self, entity: str, where: str = ALL_RECORDS) -> int:
+        """Return how many records of an entity match (inactive ones too by default)."""
+        response = await self.query(f"SELECT COUNT(*) FROM {entity} WHERE {where}")
+        return int(response.get("totalCount", 0))
+
+    async def read_all(self, entity: str, where: str = ALL_RECORDS) -> list[dict[str, Any]]:
+        """Read every matching record page by page, stopping on a missing array or short page."""
+        rows: list[dict[str, Any]] = []
+        start = 1
+        while True:
+            page = await self.page(entity, start, where=where)
+            rows.extend(page)
+            # Never compare maxResults to the page size: QBO has returned 101 for 100 (§3.2).
+            if len(page) < PAGE_SIZE:
+                return rows
+            start += len(page)
+
+    async def find(self, entity: str, field: str, value: str) -> list[dict[str, Any]]:
+        """Return the records whose field equals value (any characters in value are safe)."""
+        return await self.read_all(entity, f"{field} = {quote_literal(value)} AND {ALL_RECORDS}")
+
+    async def company_info(self) -> dict[str, Any]:
+        """Return the CompanyInfo object (name, country…)."""
+        body = await self.get(f"companyinfo/{self.realm_id}", {}, "reading the company details")
+        info = body.get("CompanyInfo")
+        return info if isinstance(info, dict) else {}
+
+    async def preferences(self) -> dict[str, Any]:
+        """Return the Preferences object (home currency, multicurrency, tax set-up)."""
+        body = await self.get("preferences", {}, "reading the company preferences")
+        prefs = body.get("Preferences")
+        return prefs if isinstance(prefs, dict) else {}
+
+    async def income_accounts(self) -> list[dict[str, Any]]:
+        """Return the active accounts of type Income."""
+        return await self.read_all("Account", "AccountType = 'Income' AND Active = true")
+
+    async def tax_codes(self) -> list[dict[str, Any]]:
+        """Return the active tax codes (non-US companies book tax with them)."""
+        return await self.read_all("TaxCode", "Active = true")
+
+    async def changes(self, entities: Sequence[str], since: str) -> dict[str, list[dict[str, Any]]]:
+        """Return records of these entities changed since an ISO time (CDC, ≤30 days back)."""
+        params = {"entities": ",".join(entities), "changedSince": since}
+        body = await self.get("cdc", params, "reading recent changes")
+        found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
+        for response in body.get("CDCResponse", []):
+            for query in response.get("QueryResponse", []):
+                for entity in entities:
+                    found[entity].extend(query.get(entity, []))
+        return found

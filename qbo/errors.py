@@ -1,0 +1,171 @@
+"""What can go wrong talking to Intuit, as exceptions a person can read, and fault parsing."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+
+class QboError(Exception):
+    """A QuickBooks Online failure: a human sentence plus Intuit's support id (intuit_tid)."""
+
+    def __init__(self, message: str, *, intuit_tid: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.intuit_tid = intuit_tid
+        self.status = status
+
+    def __str__(self) -> str:
+        return (
+            self.message
+            if not self.intuit_tid
+            else f"{self.message} (intuit_tid {self.intuit_tid})"
+        )
+
+
+class ThrottledError(QboError):
+    """QuickBooks refused the request because the company's request limit was reached."""
+
+
+class AuthError(QboError):
+    """QuickBooks refused the access token or the app's access to the company."""
+
+
+class ValidationError(QboError):
+    """QuickBooks rejected the request itself (bad query, stale object, duplicate name…)."""
+
+    def __init__(
+        self, message: str, *, code: str, intuit_tid: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, intuit_tid=intuit_tid, status=status)
+        self.code = code
+
+
+class NotFoundError(QboError):
+    """QuickBooks does not know the resource or the company."""
+
+
+class ServerError(QboError):
+    """QuickBooks failed on its side (5xx) or did not answer in time."""
+
+
+class TokenError(QboError):
+    """Intuit's token endpoint refused a request; error is the OAuth error code."""
+
+    def __init__(
+        self, message: str, *, error: str, intuit_tid: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, intuit_tid=intuit_tid, status=status)
+        self.error = error
+
+
+class InvalidGrant(TokenError):
+    """The refresh token or code is no longer valid: only a new consent can fix it."""
+
+
+class ReconnectNeeded(QboError):
+    """The QBO connection must be authorised again by an admin."""
+
+
+class NotConnected(QboError):
+    """The account has no usable QBO connection."""
+
+
+class OAuthStateError(QboError):
+    """The OAuth callback's state is unknown, used, expired or tampered with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """The first error of an Intuit fault: code without zero padding, message and detail."""
+
+    code: str
+    message: str
+    detail: str
+    type: str = ""
+
+
+def _strip_code(code: object) -> str:
+    text = str(code or "").strip()
+    # Intuit pads some codes ("003200"); compare them as numbers.
+    return text.lstrip("0") or ("0" if text else "")
+
+
+def _pick(mapping: dict[str, object], name: str) -> object:
+    # The 401 body spells the fault keys in lowercase, every other fault capitalises them.
+    for key in (name, name.lower(), name[:1].lower() + name[1:]):
+        if key in mapping:
+            return mapping[key]
+    return None
+
+
+def _json_fault(text: str) -> Fault | None:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    fault = _pick(body, "Fault")
+    if not isinstance(fault, dict):
+        return None
+    errors = _pick(fault, "Error")
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    if not isinstance(first, dict):
+        first = {}
+    return Fault(
+        code=_strip_code(_pick(first, "code")),
+        message=str(_pick(first, "Message") or ""),
+        detail=str(_pick(first, "Detail") or ""),
+        type=str(_pick(fault, "type") or ""),
+    )
+
+
+def _xml_fault(text: str) -> Fault | None:
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return None
+    for element in root.iter():
+        if element.tag.rsplit("}", 1)[-1] == "Error":
+            parts = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in element}
+            return Fault(
+                code=_strip_code(element.get("code")),
+                message=parts.get("Message", "").strip(),
+                detail=parts.get("Detail", "").strip(),
+            )
+    return None
+
+
+def parse_fault(text: str) -> Fault | None:
+    """Return the first error of a fault body, JSON (either capitalisation) or XML, or None."""
+    stripped = text.lstrip()
+    if stripped.startswith("<"):
+        return _xml_fault(stripped)
+    return _json_fault(stripped) if stripped else None
+
+
+def error_for(status: int, text: str, *, intuit_tid: str | None, action: str) -> QboError:
+    """Build the exception for a failed API response, deciding by status before the body."""
+    fault = parse_fault(text)
+    said = "" if fault is None else (fault.detail or fault.message)
+    tail = f": {said}" if said else ""
+    if status == 429 or (fault is not None and fault.code == "3001"):
+        kind: type[QboError] = ThrottledError
+        sentence = f"QuickBooks is throttling requests while {action}; try again in a minute"
+    elif status in (401, 403):
+        kind, sentence = AuthError, f"QuickBooks refused access while {action}"
+    elif status == 404:
+        kind, sentence = NotFoundError, f"QuickBooks did not find what was asked for while {action}"
+    elif status >= 500:
+        kind, sentence = ServerError, f"QuickBooks failed while {action} (HTTP {status})"
+    else:
+        code = fault.code if fault is not None else ""
+        return ValidationError(
+            f"QuickBooks rejected the request while {action}{tail}",
+            code=code,
+            intuit_tid=intuit_tid,
+            status=status,
+        )
+    return kind(sentence + tail, intuit_tid=intuit_tid, status=status)

@@ -1,0 +1,182 @@
+"""Intuit OAuth 2.0: consent URL with a signed single-use state, code exchange, refresh, revoke."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import aiohttp
+from authlib.oauth2.auth import ClientAuth
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+
+from qbo.errors import InvalidGrant, OAuthStateError, ServerError, ThrottledError, TokenError
+from qbo.tokens import Tokens
+from storage.base import Clock, Store
+
+SCOPE = "com.intuit.quickbooks.accounting"
+STATE_LIFETIME = timedelta(minutes=10)
+TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=30)
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthEndpoints:
+    """Where Intuit's OAuth lives and who this app is there."""
+
+    auth_url: str
+    token_url: str
+    revoke_url: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+
+    def __repr__(self) -> str:
+        return f"OAuthEndpoints(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
+
+class IntuitOAuth:
+    """Talk to Intuit's token and revoke endpoints (Basic client auth, per §1.4–1.8)."""
+
+    def __init__(self, session: aiohttp.ClientSession, endpoints: OAuthEndpoints, clock: Clock):
+        self._session = session
+        self._endpoints = endpoints
+        self._clock = clock
+        self._auth = ClientAuth(endpoints.client_id, endpoints.client_secret, "client_secret_basic")
+
+    def authorization_url(self, state: str) -> str:
+        """Return the consent page URL for the accounting scope."""
+        e = self._endpoints
+        url: str = prepare_grant_uri(e.auth_url, e.client_id, "code", e.redirect_uri, SCOPE, state)
+        return url
+
+    async def exchange_code(self, code: str) -> Tokens:
+        """Trade an authorisation code (once) for tokens."""
+        body = prepare_token_request(
+            "authorization_code", code=code, redirect_uri=self._endpoints.redirect_uri
+        )
+        return await self._token_request(body, "exchanging the authorisation code")
+
+    async def refresh(self, refresh_token: str) -> Tokens:
+        """Trade the refresh token for new tokens; the refresh token may come back rotated."""
+        body = prepare_token_request("refresh_token", refresh_token=refresh_token)
+        return await self._token_request(body, "refreshing the access token")
+
+    async def revoke(self, token: str) -> None:
+        """Revoke a refresh (or access) token at Intuit: the app leaves the company."""
+        # Intuit wants a JSON body here, unlike the token endpoint (§1.8).
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        url, headers, body = self._auth.prepare(
+            "POST", self._endpoints.revoke_url, headers, json.dumps({"token": token})
+        )
+        await self._post(url, headers, body, "revoking the QuickBooks connection")
+
+    async def _token_request(self, body: str, action: str) -> Tokens:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        url, headers, body = self._auth.prepare("POST", self._endpoints.token_url, headers, body)
+        payload = await self._post(url, headers, body, action)
+        return self._tokens(payload, action)
+
+    async def _post(
+        self, url: str, headers: Mapping[str, str], body: str, action: str
+    ) -> dict[str, Any]:
+        try:
+            async with self._session.post(
+                url, data=body.encode(), headers=dict(headers), timeout=TOKEN_TIMEOUT
+            ) as response:
+                text = await response.text()
+                tid = response.headers.get("intuit_tid")
+                status = response.status
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise ServerError(
+                f"Intuit did not answer while {action} ({type(error).__name__})"
+            ) from None
+        # Status first, body second: 5xx/429 bodies are not promised to be JSON.
+        if status == 429:
+            raise ThrottledError(f"Intuit is throttling {action}", intuit_tid=tid, status=status)
+        if status >= 500:
+            raise ServerError(f"Intuit failed while {action} (HTTP {status})", intuit_tid=tid)
+        payload = _json_object(text)
+        if status == 200:
+            return payload
+        code = str(payload.get("error") or f"http_{status}")
+        described = payload.get("error_description")
+        sentence = f"Intuit refused {action}: {code}" + (f" ({described})" if described else "")
+        kind = InvalidGrant if code == "invalid_grant" else TokenError
+        raise kind(sentence, error=code, intuit_tid=tid, status=status)
+
+    def _tokens(self, payload: Mapping[str, Any], action: str) -> Tokens:
+        # A 200 without both tokens must never overwrite stored ones (node-quickbooks #171).
+        refresh, access = payload.get("refresh_token"), payload.get("access_token")
+        if not isinstance(refresh, str) or not isinstance(access, str) or not refresh:
+            raise TokenError(f"Intuit answered {action} without tokens", error="invalid_response")
+        now = self._clock()
+        return Tokens(
+            refresh_token=refresh,
+            access_token=access,
+            access_token_expires_at=_after(now, payload.get("expires_in")),
+            refresh_token_expires_at=_after(now, payload.get("x_refresh_token_expires_in")),
+        )
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _after(now: datetime, seconds: object) -> datetime | None:
+    try:
+        return now + timedelta(seconds=int(str(seconds)))
+    except (TypeError, ValueError):
+        return None
+
+
+class OAuthStates:
+    """Signed, single-use, expiring OAuth states, remembered in the store."""
+
+    def __init__(
+        self, store: Store, key: bytes, clock: Clock, lifetime: timedelta = STATE_LIFETIME
+    ):
+        self._store = store
+        self._key = key
+        self._clock = clock
+        self._lifetime = lifetime
+
+    def __repr__(self) -> str:
+        return "OAuthStates(<key hidden>)"
+
+    def _sign(self, body: str) -> str:
+        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    async def issue(self, data: Mapping[str, Any]) -> str:
+        """Remember data under a new state and return the signed state for the consent URL."""
+        nonce = secrets.token_urlsafe(24)
+        expires_at = self._clock() + self._lifetime
+        body = f"{nonce}.{int(expires_at.timestamp())}"
+        await self._store.put_oauth_state(nonce, dict(data), expires_at)
+        return f"{body}.{self._sign(body)}"
+
+    async def redeem(self, state: str) -> dict[str, Any]:
+        """Return the data of a state once; raise OAuthStateError if forged, used or expired."""
+        body, _, signature = state.rpartition(".")
+        nonce, _, expires = body.partition(".")
+        if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
+            raise OAuthStateError("the QuickBooks sign-in link is not valid; start again")
+        if not expires.isdigit() or int(expires) <= self._clock().timestamp():
+            raise OAuthStateError("the QuickBooks sign-in link has expired; start again")
+        data = await self._store.take_oauth_state(nonce)
+        if data is None:
+            raise OAuthStateError("the QuickBooks sign-in link was already used; start again")
+        return data

@@ -1,0 +1,154 @@
+"""QBO tokens in plain text for the moment they are used, encrypted (MultiFernet) at rest."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from invoice2go.settings import Settings, SettingsError
+from qbo.errors import QboError
+from storage.base import TokenSet
+from storage.sqlite import sqlite_path
+
+log = logging.getLogger(__name__)
+
+KEY_FILE_NAME = "token-encryption.key"
+
+
+class TokenKeyError(QboError):
+    """Stored tokens cannot be decrypted with the configured keys."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Plain-text tokens: never logged, never in a repr."""
+
+    refresh_token: str = field(repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    access_token_expires_at: datetime | None = None
+    refresh_token_expires_at: datetime | None = None
+
+    def access_valid_at(self, now: datetime, margin: timedelta) -> bool:
+        """Return whether the access token is still good for a while after now."""
+        expires = self.access_token_expires_at
+        return bool(self.access_token) and expires is not None and now + margin < expires
+
+
+class TokenCipher:
+    """Encrypt with the first key, decrypt with any of them (key rotation)."""
+
+    def __init__(self, keys: Sequence[str | bytes]) -> None:
+        if not keys:
+            raise SettingsError("TOKEN_ENCRYPTION_KEY holds no key")
+        try:
+            self._fernet = MultiFernet([Fernet(key) for key in keys])
+            self._primary = base64.urlsafe_b64decode(keys[0])
+        except ValueError as error:
+            raise SettingsError(
+                "TOKEN_ENCRYPTION_KEY must be comma-separated Fernet keys "
+                "(32 url-safe base64-encoded bytes each)"
+            ) from error
+
+    def __repr__(self) -> str:
+        return "TokenCipher(<keys hidden>)"
+
+    @classmethod
+    def from_text(cls, text: str) -> TokenCipher:
+        """Build from a comma-separated key list: the first encrypts, all decrypt."""
+        return cls([part.strip() for part in text.split(",") if part.strip()])
+
+    @staticmethod
+    def generate_key() -> str:
+        """Return a new random key in TOKEN_ENCRYPTION_KEY's format."""
+        return Fernet.generate_key().decode()
+
+    def derive_key(self, purpose: str) -> bytes:
+        """Return a key for another purpose (signing OAuth states), derived from the first key."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+        return hkdf.derive(self._primary)
+
+    def encrypt(self, value: str) -> str:
+        """Return the ciphertext of a secret, as text."""
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, value: str) -> str:
+        """Return the secret behind a ciphertext, or raise TokenKeyError."""
+        try:
+            return self._fernet.decrypt(value.encode()).decode()
+        except InvalidToken:
+            raise TokenKeyError(
+                "stored QuickBooks tokens cannot be decrypted with TOKEN_ENCRYPTION_KEY; "
+                "restore the old key (keep it after the new one) or reconnect QuickBooks"
+            ) from None
+
+    def rotate(self, value: str) -> str:
+        """Re-encrypt a ciphertext with the first key."""
+        return self._fernet.rotate(value.encode()).decode()
+
+    def seal(self, tokens: Tokens) -> TokenSet:
+        """Return the tokens as stored: secrets encrypted, expiry times as they are."""
+        return TokenSet(
+            refresh_token=self.encrypt(tokens.refresh_token),
+            access_token=None if tokens.access_token is None else self.encrypt(tokens.access_token),
+            access_token_expires_at=tokens.access_token_expires_at,
+            refresh_token_expires_at=tokens.refresh_token_expires_at,
+        )
+
+    def open(self, stored: TokenSet) -> Tokens:
+        """Return the plain tokens of a stored set."""
+        access = stored.access_token
+        return Tokens(
+            refresh_token=self.decrypt(stored.refresh_token),
+            access_token=None if access is None else self.decrypt(access),
+            access_token_expires_at=stored.access_token_expires_at,
+            refresh_token_expires_at=stored.refresh_token_expires_at,
+        )
+
+
+def cipher_from_settings(settings: Settings) -> TokenCipher:
+    """Build the cipher at start-up; outside production make up a key file if none is set."""
+    if settings.token_encryption_key:
+        return TokenCipher.from_text(settings.token_encryption_key)
+    if settings.is_production:
+        raise SettingsError(
+            "TOKEN_ENCRYPTION_KEY is required in production (MongoDB or QBO_ENVIRONMENT="
+            "production); generate one with: python -c 'from cryptography.fernet import "
+            "Fernet; print(Fernet.generate_key().decode())'"
+        )
+    path = sqlite_path(settings.database_url).parent / KEY_FILE_NAME
+    return TokenCipher.from_text(_key_file(path))
+
+
+def _key_file(path: Path) -> str:
+    """Read the generated key, making it (owner-only) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = TokenCipher.generate_key()
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    try:
+        # link() publishes the finished file atomically and refuses to replace one.
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        draft.unlink()
+    log.warning(
+        "TOKEN_ENCRYPTION_KEY is not set: generated a key in %s; keep that file with the "
+        "database, and set TOKEN_ENCRYPTION_KEY before going to production",
+        path,
+    )
+    return key
