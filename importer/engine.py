@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -58,6 +58,23 @@ class _RunState:
     renewed_at: datetime | None = None
 
 
+async def read_ahead(pages: AsyncIterator[SourcePage]) -> AsyncIterator[SourcePage]:
+    """Yield pages while the next one is already being read, so reading overlaps writing."""
+    pending: asyncio.Future[SourcePage | None] = asyncio.ensure_future(anext(pages, None))
+    try:
+        while (page := await pending) is not None:
+            pending = asyncio.ensure_future(anext(pages, None))
+            yield page
+    finally:
+        if not pending.done():
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
+        aclose = getattr(pages, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
 class ImportEngine:
     """Runs imports for any account and kind against one store."""
 
@@ -91,7 +108,8 @@ class ImportEngine:
             else:
                 state.total = await source.count(kind)
             if not state.resumed or run.next_position is not None or run.pages == 0:
-                async for page in source.pages(kind, run.next_position if state.resumed else None):
+                start = run.next_position if state.resumed else None
+                async for page in read_ahead(source.pages(kind, start)):
                     await self._write_page(state, account_id, kind, source.realm_id, page)
                     if on_progress is not None:
                         await on_progress(self._progress(state))

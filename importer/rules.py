@@ -59,6 +59,9 @@ _QUOTE_TABLE = str.maketrans(_QUOTE_FORMS)
 
 def name_key(name: str) -> str:
     """Return the normalised form two names share when a person would call them the same."""
+    if name.isascii():
+        # NFKC leaves ASCII alone and casefold is lower() there: the common case, made cheap.
+        return " ".join(name.replace("`", "'").lower().split())
     text = unicodedata.normalize("NFKC", name).translate(_QUOTE_TABLE)
     text = " ".join(text.casefold().split())
     # casefold can leave text that is no longer NFKC (for example "ǰ"); normalise once more.
@@ -79,10 +82,10 @@ class Candidate:
     active: bool = True
     item_type: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return name_key(self.name)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", name_key(self.name))
 
 
 @dataclass(frozen=True, slots=True)

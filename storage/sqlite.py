@@ -10,6 +10,7 @@ import asyncio
 import json
 import secrets
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -156,8 +157,16 @@ def _table(kind: Kind) -> str:
     return "clients" if kind is Kind.CLIENTS else "items"
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _ENCODER.encode(value)
+
+
+def _record_id() -> str:
+    """Return a new record id that sorts by creation time, so inserts append to the id index."""
+    return f"{time.time_ns() // 1000:014x}{secrets.token_hex(9)}"
 
 
 class SqliteStore:
@@ -337,7 +346,7 @@ class SqliteStore:
         self, account_id: str, record: NewRecord, created_at: str | None = None
     ) -> tuple[Any, ...]:
         return (
-            secrets.token_hex(16),
+            _record_id(),
             account_id,
             record.name,
             record.name_key,
