@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 import pytest
 
 from storage.base import AccountExists, Store
@@ -45,3 +47,15 @@ async def test_migrate_twice_keeps_data_and_constraints(store: Store) -> None:
     assert [a.name for a in await store.list_accounts()] == ["Acme"]
     with pytest.raises(AccountExists):
         await store.create_account("ACME", "premium")
+
+
+async def test_times_come_back_timezone_aware_in_utc(store: Store, clock: Clock) -> None:
+    clock.now = clock.now.astimezone(timezone(timedelta(hours=2)))
+
+    account = await store.create_account("Acme", "premium")
+    found = await store.get_account(account.id)
+
+    assert found is not None
+    assert found.created_at == clock.now
+    assert found.created_at.utcoffset() == timedelta(0)
+    assert account.created_at.utcoffset() == timedelta(0)

@@ -46,3 +46,9 @@ def test_other_urls_are_refused_in_one_sentence_without_secrets(url: str) -> Non
     assert "hunter2" not in message
     assert message.count(". ") == 0
     assert message.endswith(".")
+
+
+@pytest.mark.parametrize("url", ["mongodb://", "mongodb://db:99999999/app"])
+def test_malformed_mongodb_url_is_a_store_error(url: str) -> None:
+    with pytest.raises(StoreError, match="not a usable MongoDB URL"):
+        open_store(url)
