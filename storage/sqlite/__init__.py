@@ -1,0 +1,6 @@
+"""The embedded store: one SQLite file, the same constraints as MongoDB, enforced by SQLite."""
+
+from storage.sqlite.schema import sqlite_path
+from storage.sqlite.store import SqliteStore
+
+__all__ = ["SqliteStore", "sqlite_path"]

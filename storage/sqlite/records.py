@@ -1,0 +1,230 @@
+"""Clients and items in SQLite: the unique name index refuses (R1), tombstones keep R2."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from importer.rules import ExistingRecord, Kind, Known, name_key
+from storage.base import (
+    NameTaken,
+    NewRecord,
+    Record,
+)
+from storage.sqlite.core import SqliteCore
+from storage.sqlite.schema import (
+    RECORD_COLUMNS,
+    iso_time,
+    new_record_id,
+    table_of,
+    to_json,
+    utc,
+)
+
+
+class RecordsMixin(SqliteCore):
+    """Clients, items and deleted names."""
+
+    async def lookup(
+        self,
+        account_id: str,
+        kind: Kind,
+        realm_id: str,
+        keys: Sequence[str],
+        qbo_ids: Sequence[str],
+    ) -> Known:
+        table = table_of(kind)
+        asked_keys, asked_ids = set(keys), set(qbo_ids)
+
+        def work(conn: sqlite3.Connection) -> Known:
+            existing = {
+                row[0]: ExistingRecord(row[1], row[2], row[3])
+                for row in conn.execute(
+                    f"SELECT name_key, qbo_realm, qbo_id, run_id FROM {table} "
+                    "WHERE account_id = ? AND name_key IN (SELECT value FROM json_each(?))",
+                    (account_id, to_json(list(keys))),
+                )
+            }
+            deleted_keys: set[str] = set()
+            deleted_ids: set[str] = set()
+            for key, realm, qbo_id in conn.execute(
+                "SELECT name_key, qbo_realm, qbo_id FROM deleted_names "
+                "WHERE account_id = ? AND kind = ? "
+                "AND name_key IN (SELECT value FROM json_each(?)) "
+                "UNION ALL "
+                "SELECT name_key, qbo_realm, qbo_id FROM deleted_names "
+                "WHERE account_id = ? AND kind = ? AND qbo_realm = ? "
+                "AND qbo_id IN (SELECT value FROM json_each(?))",
+                (
+                    account_id,
+                    kind.value,
+                    to_json(list(keys)),
+                    account_id,
+                    kind.value,
+                    realm_id,
+                    to_json(list(qbo_ids)),
+                ),
+            ):
+                if key in asked_keys:
+                    deleted_keys.add(key)
+                if realm == realm_id and qbo_id in asked_ids:
+                    deleted_ids.add(qbo_id)
+            return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids))
+
+        return await self._call(work, write=False)
+
+    def _record_row(
+        self, account_id: str, record: NewRecord, created_at: str | None = None
+    ) -> tuple[Any, ...]:
+        return (
+            new_record_id(),
+            account_id,
+            record.name,
+            record.name_key,
+            record.qbo_realm,
+            record.qbo_id,
+            record.run_id,
+            created_at or iso_time(self._clock()),
+            to_json(dict(record.fields)),
+        )
+
+    async def insert_records(
+        self, account_id: str, kind: Kind, records: Sequence[NewRecord]
+    ) -> set[str]:
+        if not records:
+            return set()
+        table = table_of(kind)
+        now = iso_time(self._clock())
+        rows = [self._record_row(account_id, record, now) for record in records]
+
+        def work(conn: sqlite3.Connection) -> set[str]:
+            before = conn.total_changes
+            conn.executemany(
+                f"INSERT INTO {table} ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (account_id, name_key) DO NOTHING",
+                rows,
+            )
+            if conn.total_changes - before == len(rows):
+                return set()
+            # Some were refused: the ones whose key now belongs to another id.
+            placed = {
+                row[0]
+                for row in conn.execute(
+                    f"SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
+                    (to_json([row[0] for row in rows]),),
+                )
+            }
+            return {row[3] for row in rows if row[0] not in placed}
+
+        return await self._call(work)
+
+    @staticmethod
+    def _record(kind: Kind, row: sqlite3.Row | tuple[Any, ...]) -> Record:
+        return Record(
+            id=row[0],
+            account_id=row[1],
+            kind=kind,
+            name=row[2],
+            name_key=row[3],
+            qbo_realm=row[4],
+            qbo_id=row[5],
+            run_id=row[6],
+            created_at=utc(datetime.fromisoformat(row[7])),
+            fields=json.loads(row[8]),
+        )
+
+    async def add_record(self, account_id: str, kind: Kind, record: NewRecord) -> Record:
+        row = self._record_row(account_id, record)
+        table = table_of(kind)
+
+        def work(conn: sqlite3.Connection) -> None:
+            try:
+                conn.execute(
+                    f"INSERT INTO {table} ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            except sqlite3.IntegrityError as error:
+                raise NameTaken(f"{record.name!r} already exists") from error
+
+        await self._call(work)
+        return self._record(kind, row)
+
+    async def list_records(
+        self,
+        account_id: str,
+        kind: Kind,
+        *,
+        search: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Record]:
+        table = table_of(kind)
+        needle = name_key(search or "")
+
+        def work(conn: sqlite3.Connection) -> list[Record]:
+            rows = conn.execute(
+                f"SELECT {RECORD_COLUMNS} FROM {table} WHERE account_id = ? "
+                "AND instr(name_key, ?) > 0 ORDER BY name_key LIMIT ? OFFSET ?",
+                (account_id, needle, limit, offset),
+            )
+            return [self._record(kind, row) for row in rows]
+
+        return await self._call(work, write=False)
+
+    async def count_records(self, account_id: str, kind: Kind) -> int:
+        table = table_of(kind)
+
+        def work(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                f"SELECT count(*) FROM {table} WHERE account_id = ?", (account_id,)
+            ).fetchone()
+            return int(row[0])
+
+        return await self._call(work, write=False)
+
+    async def find_record(self, account_id: str, kind: Kind, key: str) -> Record | None:
+        table = table_of(kind)
+
+        def work(conn: sqlite3.Connection) -> Record | None:
+            row = conn.execute(
+                f"SELECT {RECORD_COLUMNS} FROM {table} WHERE account_id = ? AND name_key = ?",
+                (account_id, key),
+            ).fetchone()
+            return None if row is None else self._record(kind, row)
+
+        return await self._call(work, write=False)
+
+    async def delete_record(self, account_id: str, kind: Kind, record_id: str) -> Record | None:
+        table = table_of(kind)
+        now = iso_time(self._clock())
+
+        def work(conn: sqlite3.Connection) -> Record | None:
+            row = conn.execute(
+                f"SELECT {RECORD_COLUMNS} FROM {table} WHERE account_id = ? AND id = ?",
+                (account_id, record_id),
+            ).fetchone()
+            if row is None:
+                return None
+            record = self._record(kind, row)
+            conn.execute(
+                "INSERT INTO deleted_names VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (account_id, kind, name_key) DO UPDATE SET "
+                "name = excluded.name, qbo_realm = coalesce(excluded.qbo_realm, qbo_realm), "
+                "qbo_id = coalesce(excluded.qbo_id, qbo_id), deleted_at = excluded.deleted_at",
+                (
+                    account_id,
+                    kind.value,
+                    record.name_key,
+                    record.name,
+                    record.qbo_realm,
+                    record.qbo_id,
+                    now,
+                ),
+            )
+            conn.execute(f"DELETE FROM {table} WHERE id = ?", (record_id,))
+            return record
+
+        return await self._call(work)

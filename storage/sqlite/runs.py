@@ -1,0 +1,211 @@
+"""Import runs in SQLite: R8 by a unique lock column, leases checked in the transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from datetime import datetime
+from typing import Any
+
+from importer.rules import Counts, Kind, Skipped, SkipReason
+from storage.base import (
+    Checkpoint,
+    ImportRun,
+    LeaseLost,
+    RunInProgress,
+    RunStatus,
+    StoreError,
+)
+from storage.sqlite.core import SqliteCore
+from storage.sqlite.schema import (
+    iso_time,
+    parse_time,
+    to_json,
+    utc,
+)
+
+
+class RunsMixin(SqliteCore):
+    """Import runs, their checkpoints and their skipped entries."""
+
+    _RUN_COLUMNS = (
+        "id, account_id, kind, realm_id, status, owner, lease_expires_at, started_at, "
+        "finished_at, counts, total, pages, next_position, error"
+    )
+
+    @staticmethod
+    def _run(row: sqlite3.Row | tuple[Any, ...]) -> ImportRun:
+        return ImportRun(
+            id=row[0],
+            account_id=row[1],
+            kind=Kind(row[2]),
+            realm_id=row[3],
+            status=RunStatus(row[4]),
+            owner=row[5],
+            lease_expires_at=utc(datetime.fromisoformat(row[6])),
+            started_at=utc(datetime.fromisoformat(row[7])),
+            finished_at=parse_time(row[8]),
+            counts=Counts.from_dict(json.loads(row[9])),
+            total=row[10],
+            pages=row[11],
+            next_position=row[12],
+            error=row[13],
+        )
+
+    def _select_run(self, conn: sqlite3.Connection, run_id: str) -> ImportRun | None:
+        row = conn.execute(
+            f"SELECT {self._RUN_COLUMNS} FROM import_runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        return None if row is None else self._run(row)
+
+    async def begin_run(
+        self, account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime
+    ) -> ImportRun:
+        run = ImportRun(
+            id=uuid.uuid4().hex,
+            account_id=account_id,
+            kind=kind,
+            realm_id=realm_id,
+            status=RunStatus.RUNNING,
+            owner=owner,
+            lease_expires_at=utc(lease_until),
+            started_at=self._clock(),
+        )
+        lock = f"{account_id}:{kind.value}"
+
+        def work(conn: sqlite3.Connection) -> ImportRun:
+            row = conn.execute(
+                f"SELECT {self._RUN_COLUMNS} FROM import_runs WHERE lock = ?", (lock,)
+            ).fetchone()
+            if row is not None:
+                raise RunInProgress(self._run(row))
+            conn.execute(
+                f"INSERT INTO import_runs ({self._RUN_COLUMNS}, lock) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, 0, NULL, NULL, ?)",
+                (
+                    run.id,
+                    account_id,
+                    kind.value,
+                    realm_id,
+                    run.status.value,
+                    owner,
+                    iso_time(lease_until),
+                    iso_time(run.started_at),
+                    to_json(run.counts.as_dict()),
+                    lock,
+                ),
+            )
+            return run
+
+        return await self._call(work)
+
+    async def take_over_run(
+        self, run_id: str, old_owner: str, owner: str, lease_until: datetime
+    ) -> ImportRun:
+        def work(conn: sqlite3.Connection) -> ImportRun:
+            changed = conn.execute(
+                "UPDATE import_runs SET owner = ?, lease_expires_at = ? "
+                "WHERE id = ? AND owner = ? AND status = 'running'",
+                (owner, iso_time(lease_until), run_id, old_owner),
+            ).rowcount
+            run = self._select_run(conn, run_id)
+            if run is None:
+                raise StoreError(f"no import run {run_id}")
+            if not changed:
+                raise RunInProgress(run)
+            return run
+
+        return await self._call(work)
+
+    def _owned(self, conn: sqlite3.Connection, run_id: str, owner: str) -> None:
+        row = conn.execute(
+            "SELECT owner, status FROM import_runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if row is None or row[0] != owner or row[1] != RunStatus.RUNNING.value:
+            raise LeaseLost(f"import run {run_id} is no longer owned by this worker")
+
+    async def renew_lease(self, run_id: str, owner: str, lease_until: datetime) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            self._owned(conn, run_id, owner)
+            conn.execute(
+                "UPDATE import_runs SET lease_expires_at = ? WHERE id = ?",
+                (iso_time(lease_until), run_id),
+            )
+
+        await self._call(work)
+
+    async def save_checkpoint(self, run_id: str, owner: str, checkpoint: Checkpoint) -> None:
+        skips = [
+            (run_id, checkpoint.page_no, idx, entry.qbo_id, entry.name, entry.reason.value)
+            for idx, entry in enumerate(checkpoint.skipped)
+        ]
+
+        def work(conn: sqlite3.Connection) -> None:
+            self._owned(conn, run_id, owner)
+            # A page saved again after a crash replaces its earlier skips, never adds to them.
+            conn.execute(
+                "DELETE FROM import_skips WHERE run_id = ? AND page_no = ?",
+                (run_id, checkpoint.page_no),
+            )
+            conn.executemany("INSERT INTO import_skips VALUES (?, ?, ?, ?, ?, ?)", skips)
+            conn.execute(
+                "UPDATE import_runs SET counts = ?, total = coalesce(?, total), pages = ?, "
+                "next_position = ? WHERE id = ?",
+                (
+                    to_json(checkpoint.counts.as_dict()),
+                    checkpoint.total,
+                    checkpoint.page_no,
+                    checkpoint.next_position,
+                    run_id,
+                ),
+            )
+
+        await self._call(work)
+
+    async def finish_run(
+        self, run_id: str, owner: str, status: RunStatus, error: str | None = None
+    ) -> ImportRun:
+        now = iso_time(self._clock())
+
+        def work(conn: sqlite3.Connection) -> ImportRun:
+            self._owned(conn, run_id, owner)
+            conn.execute(
+                "UPDATE import_runs SET status = ?, finished_at = ?, error = ?, lock = NULL "
+                "WHERE id = ?",
+                (status.value, now, error, run_id),
+            )
+            run = self._select_run(conn, run_id)
+            assert run is not None
+            return run
+
+        return await self._call(work)
+
+    async def get_run(self, run_id: str) -> ImportRun | None:
+        return await self._call(lambda conn: self._select_run(conn, run_id), write=False)
+
+    async def list_runs(
+        self, account_id: str, kind: Kind | None = None, limit: int = 10
+    ) -> list[ImportRun]:
+        def work(conn: sqlite3.Connection) -> list[ImportRun]:
+            rows = conn.execute(
+                f"SELECT {self._RUN_COLUMNS} FROM import_runs WHERE account_id = ? "
+                "AND (? IS NULL OR kind = ?) ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                (account_id, kind and kind.value, kind and kind.value, limit),
+            )
+            return [self._run(row) for row in rows]
+
+        return await self._call(work, write=False)
+
+    async def skipped_entries(
+        self, run_id: str, limit: int = 100, offset: int = 0
+    ) -> list[Skipped]:
+        def work(conn: sqlite3.Connection) -> list[Skipped]:
+            rows = conn.execute(
+                "SELECT qbo_id, name, reason FROM import_skips WHERE run_id = ? "
+                "ORDER BY page_no, idx LIMIT ? OFFSET ?",
+                (run_id, limit, offset),
+            )
+            return [Skipped(row[0], row[1], SkipReason(row[2])) for row in rows]
+
+        return await self._call(work, write=False)

@@ -1,0 +1,171 @@
+"""The embedded store's tables, and how values are written into them and read back."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from importer.rules import Kind
+from storage.base import (
+    StoreError,
+    TokenSet,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL UNIQUE,
+    plan TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clients (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    qbo_realm TEXT,
+    qbo_id TEXT,
+    run_id TEXT,
+    created_at TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    UNIQUE (account_id, name_key)
+);
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    qbo_realm TEXT,
+    qbo_id TEXT,
+    run_id TEXT,
+    created_at TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    UNIQUE (account_id, name_key)
+);
+CREATE TABLE IF NOT EXISTS deleted_names (
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    qbo_realm TEXT,
+    qbo_id TEXT,
+    deleted_at TEXT NOT NULL,
+    PRIMARY KEY (account_id, kind, name_key)
+);
+CREATE INDEX IF NOT EXISTS deleted_names_qbo
+    ON deleted_names (account_id, kind, qbo_realm, qbo_id);
+CREATE TABLE IF NOT EXISTS import_runs (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    realm_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    lease_expires_at TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    counts TEXT NOT NULL,
+    total INTEGER,
+    pages INTEGER NOT NULL DEFAULT 0,
+    next_position TEXT,
+    error TEXT,
+    lock TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS import_runs_account ON import_runs (account_id, started_at);
+CREATE TABLE IF NOT EXISTS import_skips (
+    run_id TEXT NOT NULL,
+    page_no INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    qbo_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (run_id, page_no, idx)
+);
+CREATE TABLE IF NOT EXISTS qbo_connections (
+    account_id TEXT PRIMARY KEY,
+    realm_id TEXT NOT NULL,
+    token_version INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_states (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+"""
+
+RECORD_COLUMNS = "id, account_id, name, name_key, qbo_realm, qbo_id, run_id, created_at, fields"
+
+
+def sqlite_path(database_url: str) -> Path:
+    """Return the file path of a sqlite:///PATH URL (relative, or absolute with four slashes)."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix):
+        raise StoreError(f"not a SQLite URL: {database_url!r} (expected sqlite:///PATH)")
+    path = database_url[len(prefix) :]
+    if not path:
+        raise StoreError("DATABASE_URL sqlite:/// needs a file path, e.g. sqlite:///data/app.db")
+    return Path(path)
+
+
+def utc(value: datetime) -> datetime:
+    """Return value as aware UTC (naive values are taken as UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso_time(value: datetime) -> str:
+    """Return the stored text of a time."""
+    # One fixed width in UTC, so text order is time order (list_runs sorts on it).
+    return utc(value).isoformat(timespec="microseconds")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """Return the time stored as text, or None."""
+    return None if value is None else utc(datetime.fromisoformat(value))
+
+
+def table_of(kind: Kind) -> str:
+    """Return the table holding this kind of record."""
+    return "clients" if kind is Kind.CLIENTS else "items"
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def to_json(value: Any) -> str:
+    """Return value as compact JSON text; Decimals become decimal strings."""
+    return _ENCODER.encode(value)
+
+
+def new_record_id() -> str:
+    """Return a new record id that sorts by creation time, so inserts append to the id index."""
+    return f"{time.time_ns() // 1000:014x}{secrets.token_hex(9)}"
+
+
+def tokens_doc(tokens: TokenSet) -> dict[str, Any]:
+    """Return the stored form of a token set."""
+    return {
+        "refresh_token": tokens.refresh_token,
+        "access_token": tokens.access_token,
+        "access_token_expires_at": tokens.access_token_expires_at
+        and iso_time(tokens.access_token_expires_at),
+        "refresh_token_expires_at": tokens.refresh_token_expires_at
+        and iso_time(tokens.refresh_token_expires_at),
+    }
+
+
+def tokens_from_doc(doc: Mapping[str, Any]) -> TokenSet:
+    """Return the token set stored in doc."""
+    return TokenSet(
+        refresh_token=doc["refresh_token"],
+        access_token=doc.get("access_token"),
+        access_token_expires_at=parse_time(doc.get("access_token_expires_at")),
+        refresh_token_expires_at=parse_time(doc.get("refresh_token_expires_at")),
+    )
