@@ -1,0 +1,116 @@
+"""A QBO simulator on loopback, and service 'processes' sharing one SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from invoice2go.settings import Settings
+from qbo.client import RetryPolicy
+from qbo.connection import RefreshPolicy
+from qbo.limits import RealmLimits
+from qbo.service import QboService
+from qbo.simulator import Simulator, SimulatorConfig
+from qbo.tokens import TokenCipher
+from storage.base import Account, Clock, utcnow
+from storage.sqlite import SqliteStore
+
+FAST_RETRY = RetryPolicy(attempts=5, base_delay=0.01, throttle_delay=0.01, timeout=1.0)
+FAST_REFRESH = RefreshPolicy(base_delay=0.01, poll=0.005)
+
+
+@dataclass
+class Process:
+    """What one web or worker process holds: its own store, cipher, session and service."""
+
+    store: SqliteStore
+    cipher: TokenCipher
+    session: aiohttp.ClientSession
+    service: QboService
+
+
+@dataclass
+class World:
+    """Builds processes on one database file, pointed at one simulator."""
+
+    sim: Simulator
+    db_path: Path
+    key: str
+    processes: list[Process] = field(default_factory=list)
+
+    def settings(self, key: str | None = None) -> Settings:
+        return Settings(
+            database_url=f"sqlite:///{self.db_path}",
+            qbo_client_id=self.sim.client_id,
+            qbo_client_secret=self.sim.client_secret,
+            qbo_redirect_uri="https://invoice2go.example/quickbooks/callback",
+            qbo_api_base=self.sim.api_base,
+            qbo_auth_url=self.sim.auth_url,
+            qbo_token_url=self.sim.token_url,
+            qbo_revoke_url=self.sim.revoke_url,
+            token_encryption_key=key or self.key,
+            _env_file=None,  # type: ignore[call-arg]
+        )
+
+    async def process(self, *, key: str | None = None, clock: Clock = utcnow) -> Process:
+        """Start a new 'process': nothing shared with the others but the file and the simulator."""
+        store = SqliteStore(self.db_path)
+        await store.migrate()
+        settings = self.settings(key)
+        cipher = TokenCipher.from_text(settings.token_encryption_key or "")
+        session = aiohttp.ClientSession()
+        service = QboService(
+            settings,
+            store,
+            cipher,
+            session,
+            limits=RealmLimits(),
+            retry=FAST_RETRY,
+            refresh=FAST_REFRESH,
+            clock=clock,
+        )
+        process = Process(store, cipher, session, service)
+        self.processes.append(process)
+        return process
+
+    async def stop(self, process: Process) -> None:
+        """Stop a process as a restart would."""
+        self.processes.remove(process)
+        await process.session.close()
+        await process.store.close()
+
+
+MakeWorld = Callable[..., Awaitable[World]]
+
+
+@pytest.fixture
+async def make_world(tmp_path: Path) -> AsyncIterator[MakeWorld]:
+    """Start a simulator with a config and return a world around it."""
+    worlds: list[tuple[World, object]] = []
+
+    async def make(**config: object) -> World:
+        starter = Simulator.start(SimulatorConfig(**config), host="127.0.0.1", port=0)  # type: ignore[arg-type]
+        sim = await starter.__aenter__()
+        world = World(sim, tmp_path / "t.sqlite3", TokenCipher.generate_key())
+        worlds.append((world, starter))
+        return world
+
+    yield make
+    for world, starter in reversed(worlds):
+        for process in list(world.processes):
+            await world.stop(process)
+        await starter.__aexit__(None, None, None)  # type: ignore[attr-defined]
+
+
+async def connected(world: World, process: Process, name: str = "Acme") -> Account:
+    """Create an account and connect it to the simulator's company with consented tokens."""
+    account = await process.store.create_account(name, "premium")
+    tokens = world.sim.issue_tokens()
+    await process.service.connect_with_refresh_token(
+        account.id, world.sim.realm_id, tokens["refresh_token"]
+    )
+    return account

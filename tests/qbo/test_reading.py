@@ -1,0 +1,156 @@
+"""Reading a company through QboSource and QboClient, with Intuit's faults in the way."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from importer.qbo_source import QboSource
+from importer.rules import Kind
+from importer.source import SourcePage
+from qbo.client import quote_literal
+from tests.qbo.conftest import MakeWorld, World, connected
+
+
+def company_ids(world: World, entity: str) -> list[str]:
+    return [row["Id"] for row in world.sim.company.lists[entity].rows]
+
+
+def statements(world: World) -> list[str]:
+    """Return every query statement the simulator received, in order."""
+    return [r.statement for r in world.sim.requests if r.statement is not None]
+
+
+def data_queries(world: World, entity: str) -> list[str]:
+    """Return the SELECT * statements the simulator received for an entity."""
+    prefix = f"SELECT * FROM {entity} "
+    return [s for s in statements(world) if s.startswith(prefix)]
+
+
+async def read(source: QboSource, kind: Kind) -> list[SourcePage]:
+    return [page async for page in source.pages(kind)]
+
+
+async def test_a_2345_customer_company_reads_completely_in_three_pages(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(customers=2345)
+    process = await world.process()
+    account = await connected(world, process)
+    world.sim.company.deactivate("Customer", "7")
+    source = await process.service.source_for(account.id)
+
+    assert await source.count(Kind.CLIENTS) == 2345
+    pages = await read(source, Kind.CLIENTS)
+
+    ids = [c.qbo_id for page in pages for c in page.candidates]
+    assert ids == company_ids(world, "Customer")
+    assert [page.next_position for page in pages] == ["1001", "2001", None]
+    assert [c.active for page in pages for c in page.candidates].count(False) >= 1
+    statements = data_queries(world, "Customer")
+    assert len(statements) == 3
+    assert all("ORDERBY Id" in s and "MAXRESULTS 1000" in s for s in statements)
+    assert all("Active IN (true, false)" in s for s in statements)
+
+
+async def test_a_read_resumes_from_a_returned_position(make_world: MakeWorld) -> None:
+    world = await make_world(customers=2345)
+    process = await world.process()
+    account = await connected(world, process)
+    source = await process.service.source_for(account.id)
+
+    pages = [page async for page in source.pages(Kind.CLIENTS, "1001")]
+
+    ids = [c.qbo_id for page in pages for c in page.candidates]
+    assert ids == company_ids(world, "Customer")[1000:]
+
+
+async def test_records_added_during_a_read_are_not_lost(make_world: MakeWorld) -> None:
+    world = await make_world(customers=2000)
+    process = await world.process()
+    account = await connected(world, process)
+    source = await process.service.source_for(account.id)
+    pages = source.pages(Kind.CLIENTS)
+
+    first = await anext(pages)
+    world.sim.company.add_customer("Latecomer Ltd")
+    rest = [page async for page in pages]
+
+    names = [c.name for page in [first, *rest] for c in page.candidates]
+    assert len(names) == 2001
+    assert names[-1] == "Latecomer Ltd"
+    assert rest[-1].next_position is None
+
+
+async def test_items_map_with_exact_prices(make_world: MakeWorld) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    world.sim.company.add_item("Precise Thing", UnitPrice=19.99)
+    source = await process.service.source_for(account.id)
+    client = await process.service.client_for(account.id)
+
+    pages = await read(source, Kind.ITEMS)
+    rows = await client.read_all("Item")
+
+    items = {c.name: c for page in pages for c in page.candidates}
+    assert items["Rock Fountain"].fields["unit_price"] == "275"
+    assert items["Precise Thing"].fields["unit_price"] == "19.99"
+    prices = [row["UnitPrice"] for row in rows if "UnitPrice" in row]
+    assert prices
+    assert all(isinstance(price, Decimal | int) for price in prices)
+    assert Decimal("19.99") in prices
+    assert len(items) == len(company_ids(world, "Item"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "O'Brien's Bakery",
+        "Cutlery 'R Us",
+        "Jeff’s Jalopies",
+        "“Quoted” & Co",
+        "Back\\slash Studio",
+        "Trailing backslash\\",
+        "Both \\' at once",
+    ],
+)
+async def test_names_with_quotes_and_backslashes_query_back(
+    make_world: MakeWorld, name: str
+) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    added = world.sim.company.add_customer(name)
+    client = await process.service.client_for(account.id)
+
+    found = await client.find("Customer", "DisplayName", name)
+
+    assert [row["Id"] for row in found] == [added["Id"]]
+    assert quote_literal(name) in statements(world)[-1]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "throttle@start=1001",
+        "throttle@start=1001~retry-after=0",
+        "500@start=1001",
+        "503@start=2001",
+        "timeout=3@start=1001",
+        "expire@3",
+    ],
+)
+async def test_a_read_survives_a_fault(make_world: MakeWorld, fault: str) -> None:
+    world = await make_world(customers=2345)
+    process = await world.process()
+    account = await connected(world, process)
+    source = await process.service.source_for(account.id)
+    world.sim.inject(fault)
+
+    pages = await read(source, Kind.CLIENTS)
+
+    ids = [c.qbo_id for page in pages for c in page.candidates]
+    assert ids == company_ids(world, "Customer")
+    assert pages[-1].next_position is None
