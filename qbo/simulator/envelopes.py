@@ -1,0 +1,158 @@
+"""Response bodies shaped like Intuit's: envelopes, faults, the 401 JSON and the 429 XML."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from aiohttp import web
+
+# Sandbox companies stamp times in Pacific time; a fixed offset keeps output stable.
+PACIFIC = timezone(timedelta(hours=-7))
+
+THROTTLE_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="{time}">'
+    '<Fault type="SERVICE"><Error code="3001">'
+    "<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>"
+    "<Detail>The request limit was reached.  Try again later</Detail>"
+    "</Error></Fault></IntuitResponse>"
+)
+
+
+def qbo_time(moment: datetime | None = None, *, millis: bool = True) -> str:
+    """Format a moment the way QBO does, e.g. 2026-05-02T10:00:00.000-07:00."""
+    local = (moment or datetime.now(UTC)).astimezone(PACIFIC)
+    text = local.isoformat(timespec="milliseconds" if millis else "seconds")
+    return text
+
+
+def parse_qbo_time(text: str) -> datetime:
+    """Parse a QBO date or datetime literal; naive values are taken as Pacific time."""
+    cleaned = text.strip().replace(" ", "+")
+    if cleaned.endswith("Z"):
+        cleaned = cleaned[:-1] + "+00:00"
+    moment = datetime.fromisoformat(cleaned)
+    return moment if moment.tzinfo else moment.replace(tzinfo=PACIFIC)
+
+
+def new_tid() -> str:
+    """Return a fresh intuit_tid correlation id."""
+    return f"1-{secrets.token_hex(4)}-{secrets.token_hex(12)}"
+
+
+def json_response(payload: dict[str, Any], status: int = 200) -> web.Response:
+    """Serialise a payload compactly, with a QBO-style content type."""
+    return web.Response(
+        status=status,
+        body=json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def with_time(payload: dict[str, Any]) -> dict[str, Any]:
+    """Add the top-level server `time` that every QBO JSON answer carries."""
+    payload["time"] = qbo_time()
+    return payload
+
+
+def fault(
+    code: str, message: str, detail: str, *, kind: str = "ValidationFault", element: str = ""
+) -> dict[str, Any]:
+    """Build a capitalised `Fault` envelope."""
+    error = {"Message": message, "Detail": detail, "code": code, "element": element}
+    return with_time({"Fault": {"Error": [error], "type": kind}})
+
+
+def fault_response(
+    status: int, code: str, message: str, detail: str, *, kind: str = "ValidationFault"
+) -> web.Response:
+    """Answer with a capitalised `Fault` body."""
+    return json_response(fault(code, message, detail, kind=kind), status)
+
+
+def unauthorized(detail: str) -> web.Response:
+    """Answer 401 with the lowercase `fault` JSON real QBO sends for bad tokens."""
+    body: dict[str, Any] = {
+        "warnings": None,
+        "intuitObject": None,
+        "fault": {
+            "error": [
+                {
+                    "message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                    "detail": detail,
+                    "code": "3200",
+                    "element": None,
+                }
+            ],
+            "type": "AUTHENTICATION",
+        },
+        "report": None,
+        "queryResponse": None,
+        "batchItemResponse": [],
+        "attachableResponse": [],
+        "syncErrorResponse": None,
+        "requestId": None,
+        "time": int(time.time() * 1000),
+        "status": None,
+        "cdcresponse": [],
+    }
+    return json_response(body, 401)
+
+
+def forbidden() -> web.Response:
+    """Answer 403 code 3100: the token does not belong to this company."""
+    return fault_response(
+        403,
+        "3100",
+        "message=AuthorizationFailed; errorCode=003100; statusCode=403",
+        "Authorization Failure: this app is not authorized to access this company.",
+        kind="SERVICE",
+    )
+
+
+def throttled(retry_after: int | None) -> web.Response:
+    """Answer 429 with the XML ThrottleExceeded body, whatever the Accept header says."""
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    return web.Response(
+        status=429,
+        text=THROTTLE_XML.format(time=qbo_time()),
+        content_type="application/xml",
+        headers=headers,
+    )
+
+
+def server_error(status: int) -> web.Response:
+    """Answer a 5xx: JSON SystemFault for 500, a gateway HTML page for 502/503."""
+    if status == 500:
+        return fault_response(
+            500,
+            "10000",
+            "An application error has occurred while processing your request",
+            "System Failure Error: An unexpected error occurred while accessing or saving "
+            "your data. Please wait a few minutes and try again.",
+            kind="SystemFault",
+        )
+    reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[status]
+    page = (
+        f"<html><head><title>{status} {reason}</title></head><body><h1>{reason}</h1></body></html>"
+    )
+    return web.Response(status=status, text=page, content_type="text/html")
+
+
+def query_envelope(entity: str, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
+    """Wrap a page of rows; an empty page is an empty QueryResponse."""
+    if not rows:
+        return with_time({"QueryResponse": {}})
+    return with_time(
+        {"QueryResponse": {entity: rows, "startPosition": start, "maxResults": len(rows)}}
+    )
+
+
+def count_envelope(total: int) -> dict[str, Any]:
+    """Wrap a COUNT(*) answer."""
+    return with_time({"QueryResponse": {"totalCount": total}})

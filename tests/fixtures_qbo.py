@@ -1,0 +1,16 @@
+"""Reusable pytest fixtures for the QBO simulator: `pytest_plugins = ["tests.fixtures_qbo"]`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from qbo.simulator import Simulator, SimulatorConfig
+
+
+@pytest.fixture
+async def qbo_simulator() -> AsyncIterator[Simulator]:
+    """Serve the sandbox seed company (29 customers, 18 items) with no latency on 127.0.0.1."""
+    async with Simulator.start(SimulatorConfig(), host="127.0.0.1", port=0) as sim:
+        yield sim
