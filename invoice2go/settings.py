@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     import_lease_seconds: int = Field(default=60, ge=5)
+    # The command line speaks the terminal's language (LANG=es_ES.UTF-8 → Spanish).
+    lang: str | None = None
 
     @field_validator("default_plan")
     @classmethod
