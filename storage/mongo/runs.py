@@ -92,14 +92,9 @@ class RunsMixin(MongoCore):
         }
         if checkpoint.total is not None:
             progress["total"] = checkpoint.total
-        self._trip()
-        result = await self.database["import_runs"].update_one(
-            {"_id": run_id, "owner": owner, "status": _RUNNING}, {"$set": progress}
-        )
-        if not result.matched_count:
-            raise self._lost(run_id)
-        # One document per page keeps every document bounded by the page size; saving a page
-        # again (after a crash) replaces its skips rather than adding to them.
+        # Skips first, counts second: a crash in between leaves the page unsaved, so the page is
+        # read again and its skips replaced. One document per page keeps every document bounded
+        # by the page size.
         page = {"_id": f"{run_id}:{checkpoint.page_no}"}
         skips = self.database["import_skips"]
         self._trip()
@@ -115,6 +110,12 @@ class RunsMixin(MongoCore):
             )
         else:
             await skips.delete_one(page)
+        self._trip()
+        result = await self.database["import_runs"].update_one(
+            {"_id": run_id, "owner": owner, "status": _RUNNING}, {"$set": progress}
+        )
+        if not result.matched_count:
+            raise self._lost(run_id)
 
     async def finish_run(
         self, run_id: str, owner: str, status: RunStatus, error: str | None = None
