@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from qbo.simulator import seed, volume
+from qbo.simulator import catalog, seed, volume
 from qbo.simulator.envelopes import qbo_time
 from qbo.simulator.query import Query
 from qbo.simulator.search import active_condition, run
@@ -89,7 +89,7 @@ class Company:
             self._load("Customer", more, now - 400 * 86400, spread=400 * 86400)
         if items > len(goods):
             incomes = [a["Id"] for a in self.lists["Account"].rows if a["AccountType"] == "Income"]
-            more = volume.items(len(goods) + 1, items - len(goods), seed_value, incomes)
+            more = catalog.items(len(goods) + 1, items - len(goods), seed_value, incomes)
             self._load("Item", more, now - 400 * 86400, spread=400 * 86400)
 
     def _load(self, entity: str, records: list[Record], start: float, spread: float = 0) -> None:
