@@ -8,7 +8,7 @@ from typing import Any, Self
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConfigurationError, PyMongoError
+from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
 
 from importer.rules import Kind
 from storage.base import Clock, StoreError, utcnow
@@ -95,6 +95,8 @@ class MongoCore:
             for name, indexes in _INDEXES.items():
                 self._trip()
                 await self.database[name].create_indexes(indexes)
+        except ConnectionFailure as error:
+            raise StoreError(f"cannot reach the database: {unreachable_reason(error)}") from error
         except PyMongoError as error:
             raise StoreError(f"cannot create the MongoDB indexes: {error}") from error
 
@@ -111,3 +113,8 @@ class MongoCore:
         if not hasattr(cursor, "to_list"):
             cursor = await cursor
         return list(await cursor.to_list(None))
+
+
+def unreachable_reason(error: ConnectionFailure) -> str:
+    """Return the first reason of a connection failure, without pymongo's topology dump."""
+    return str(error).split(" (configured timeouts")[0].split(", Timeout:")[0]
