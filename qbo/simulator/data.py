@@ -29,6 +29,7 @@ class EntityList:
     fields: dict[str, str] = field(default_factory=dict)
     version: int = 0
     _active: tuple[int, list[Record], list[Record]] | None = None
+    selections: dict[tuple[Any, ...], list[Record]] = field(default_factory=dict)
 
     def append(self, record: Record, stamp: float) -> None:
         """Add a record whose Id is larger than every existing one."""
@@ -114,7 +115,17 @@ class Company:
         return None if lst is None else lst.by_id.get(record_id)
 
     def select(self, query: Query) -> list[Record]:
-        """Return every row a query selects, ordered, before paging."""
+        """Return every row a query selects, ordered, before paging (cached between pages)."""
+        lst = self.lists[query.entity]
+        key = (lst.version, query.where, query.order)
+        cached = lst.selections.get(key)
+        if cached is None:
+            if len(lst.selections) >= 16 or any(k[0] != lst.version for k in lst.selections):
+                lst.selections.clear()
+            cached = lst.selections[key] = self._select(query)
+        return cached
+
+    def _select(self, query: Query) -> list[Record]:
         lst = self.lists[query.entity]
         active, inactive = lst.split_active()
         condition = active_condition(query)

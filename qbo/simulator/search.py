@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from qbo.simulator.envelopes import parse_qbo_time
@@ -50,7 +50,10 @@ def _comparable(actual: Any, literal: Value) -> tuple[Any, Any] | None:
             return None
     text = str(actual)
     if isinstance(literal, str) and _looks_like_date(text) and _looks_like_date(literal):
-        return parse_qbo_time(text), parse_qbo_time(literal)
+        try:
+            return instant(text), instant(literal)
+        except ValueError:
+            return None
     return text.casefold(), str(
         literal if not isinstance(literal, float) else _num(literal)
     ).casefold()
@@ -58,6 +61,12 @@ def _comparable(actual: Any, literal: Value) -> tuple[Any, Any] | None:
 
 def _num(value: float) -> str:
     return str(int(value)) if value.is_integer() else str(value)
+
+
+@lru_cache(maxsize=262144)
+def instant(text: str) -> float:
+    """Return the epoch seconds of a QBO date or datetime, cached: paging repeats them."""
+    return parse_qbo_time(text).timestamp()
 
 
 def _looks_like_date(text: str) -> bool:
@@ -110,7 +119,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (1, float(text))
     if _looks_like_date(text):
         try:
-            return (2, parse_qbo_time(text).timestamp())
+            return (2, instant(text))
         except ValueError:
             pass
     return (3, text.casefold())
