@@ -1,0 +1,101 @@
+"""Smaller command-line journeys: migrate, accounts, a running import, the progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+from datetime import timedelta
+
+from importer.rules import Kind
+from qbo.simulator import Simulator
+from storage.base import utcnow
+from storage.sqlite import SqliteStore
+from tests.cli.conftest import COMMAND, Cli, connected_account
+
+
+async def test_migrate_is_idempotent(cli: Cli) -> None:
+    for _ in range(2):
+        result = await cli("migrate")
+        assert result.code == 0, result.err
+        assert "The database is ready" in result.out
+    assert "secret" not in result.out
+
+
+async def test_accounts_are_listed_by_name(cli: Cli) -> None:
+    await cli("accounts", "create", "Zeta Gardens", "--plan", "professional")
+    await cli("accounts", "create", "Acme", "--currency", "eur")
+    listed = (await cli("accounts", "list", "--json")).json()
+    assert [(a["name"], a["plan"], a["currency"]) for a in listed] == [
+        ("Acme", "premium", "EUR"),
+        ("Zeta Gardens", "professional", "USD"),
+    ]
+    text = await cli("accounts", "list")
+    assert text.out.splitlines()[0].startswith("Acme\tpremium\tEUR\t")
+
+
+async def test_asking_again_while_an_import_runs_shows_the_running_one(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await connected_account(cli, simulator, "Acme")
+    store = SqliteStore(cli.database)
+    account = await store.find_account("Acme")
+    assert account is not None
+    # A worker on another machine is importing clients right now.
+    await store.begin_run(
+        account.id,
+        Kind.CLIENTS,
+        simulator.realm_id,
+        "worker-2:4242:abcd",
+        utcnow() + timedelta(minutes=5),
+    )
+    await store.close()
+
+    result = await cli("import", "--account", "Acme", "all", "--json")
+    assert result.code == 3
+    summary = result.json()
+    assert summary["clients"]["status"] == "running"
+    assert summary["items"]["status"] == "succeeded"
+    assert summary["items"]["imported"] == 18
+    text = await cli("import", "--account", "Acme", "clients")
+    assert "An import of clients is already running for Acme" in text.out
+
+
+async def test_a_terminal_gets_a_progress_bar(cli: Cli, simulator: Simulator) -> None:
+    await connected_account(cli, simulator, "Acme")
+    leader, follower = pty.openpty()
+    process = await asyncio.create_subprocess_exec(
+        COMMAND,
+        "import",
+        "--account",
+        "Acme",
+        "clients",
+        env={**cli.env, "COLUMNS": "80", "TERM": "xterm"},
+        cwd=cli.cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+    )
+    os.close(follower)
+    output = b""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            chunk = await loop.run_in_executor(None, os.read, leader, 4096)
+        except OSError:  # the terminal closed: the command is done
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    assert await process.wait() == 0
+    screen = output.decode(errors="replace")
+    assert "29/29" in screen
+    assert "Clients: 29 imported" in screen
+
+
+async def test_a_pipe_gets_no_progress_bar(cli: Cli, simulator: Simulator) -> None:
+    await connected_account(cli, simulator, "Acme")
+    result = await cli("import", "--account", "Acme", "clients")
+    assert "29/29" not in result.out
+    assert result.out == "Clients: 29 imported\n"
