@@ -1,4 +1,5 @@
-"""Reusable pytest fixtures for the QBO simulator: `pytest_plugins = ["tests.fixtures_qbo"]`."""
+"""Reusable QBO simulator fixtures: import `qbo_simulator` into a conftest, or list this module
+in the top-level conftest's `pytest_plugins`."""
 
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ import aiohttp
 import pytest
 
 from qbo.simulator import Simulator, SimulatorConfig, launch
+from tests.fixtures_qbo import qbo_simulator
 
-pytest_plugins = ["tests.fixtures_qbo"]
+__all__ = ["Api", "body_of", "qbo_simulator", "simulator_in_thread"]
 
 
 @dataclass
