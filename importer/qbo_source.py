@@ -17,7 +17,7 @@ ENTITIES: dict[Kind, tuple[str, Callable[[Mapping[str, Any]], Candidate]]] = {
     Kind.ITEMS: ("Item", item_from_qbo),
 }
 
-Rows = list[dict[str, Any]]
+Candidates = list[Candidate]
 
 
 class QboSource:
@@ -26,8 +26,10 @@ class QboSource:
     def __init__(self, client: QboClient, *, page_size: int = PAGE_SIZE, ahead: int | None = None):
         self._client = client
         self._page_size = page_size
-        # Fetch as many pages ahead as QBO lets run at once for this company.
-        self._ahead = max(1, ahead if ahead is not None else client.limiter.max_in_flight)
+        # Keep more pages queued than QBO lets run at once, so a slot freed by any page is
+        # refilled at once instead of waiting for the oldest page; the limiter keeps QBO's limits.
+        default = 3 * client.limiter.max_in_flight
+        self._ahead = max(1, ahead if ahead is not None else default)
         self._counted: dict[Kind, int] = {}
 
     def __repr__(self) -> str:
@@ -47,6 +49,7 @@ class QboSource:
     async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[SourcePage]:
         """Yield pages in Id order from start (a position a page returned), or from the first."""
         entity, to_candidate = ENTITIES[kind]
+        size = self._page_size
         position = int(start) if start else 1
         # The count only plans the prefetching, so the one count() just made will do.
         total = self._counted.pop(kind, None)
@@ -55,12 +58,15 @@ class QboSource:
         # Positions the count promises; beyond them, probe one page at a time until a short page
         # (records created during the read are not lost that way).
         counted_end = total + 1
-        planned = deque(range(position, counted_end, self._page_size))
-        fetching: deque[tuple[int, asyncio.Task[Rows]]] = deque()
+        planned = deque(range(position, counted_end, size))
+        fetching: deque[tuple[int, asyncio.Task[Candidates]]] = deque()
+
+        async def read(at: int) -> Candidates:
+            # Map as each page arrives, not in order, so the CPU work spreads over the waits.
+            return [to_candidate(row) for row in await self._client.page(entity, at, size)]
 
         def fetch(at: int) -> None:
-            task = asyncio.ensure_future(self._client.page(entity, at, self._page_size))
-            fetching.append((at, task))
+            fetching.append((at, asyncio.ensure_future(read(at))))
 
         try:
             while True:
@@ -74,16 +80,16 @@ class QboSource:
                     self._cancel(fetching)
                     planned.clear()
                     continue
-                rows = await task
-                position = at + len(rows)
+                candidates = await task
+                position = at + len(candidates)
                 # Stop on a missing array or a short page, never on maxResults (§3.2), unless
                 # the count promised records beyond it.
-                last = len(rows) < self._page_size and position >= counted_end
-                if len(rows) < self._page_size and not last:
+                last = len(candidates) < size and position >= counted_end
+                if len(candidates) < size and not last:
                     self._cancel(fetching)
                     planned.clear()
                 yield SourcePage(
-                    candidates=[to_candidate(row) for row in rows],
+                    candidates=candidates,
                     next_position=None if last else str(position),
                 )
                 if last:
@@ -92,7 +98,7 @@ class QboSource:
             self._cancel(fetching)
 
     @staticmethod
-    def _cancel(fetching: deque[tuple[int, asyncio.Task[Rows]]]) -> None:
+    def _cancel(fetching: deque[tuple[int, asyncio.Task[Candidates]]]) -> None:
         while fetching:
             task = fetching.popleft()[1]
             if task.done() and not task.cancelled():

@@ -96,7 +96,7 @@ class QboClient:
         attempt = 0
         while True:
             try:
-                status, text, headers = await self._send(url, query, token)
+                status, body, headers = await self._send(url, query, token)
             except (TimeoutError, aiohttp.ClientError) as error:
                 failure: QboError = ServerError(
                     f"QuickBooks did not answer while {action} ({type(error).__name__})"
@@ -104,9 +104,12 @@ class QboClient:
                 status, headers = 0, {}
             else:
                 if status == 200:
-                    return self._payload(text, headers, action)
+                    return self._payload(body, headers, action)
                 failure = error_for(
-                    status, text, intuit_tid=headers.get("intuit_tid"), action=action
+                    status,
+                    body.decode("utf-8", "replace"),
+                    intuit_tid=headers.get("intuit_tid"),
+                    action=action,
                 )
                 if status == 401 and not renewed:
                     renewed = True
@@ -128,17 +131,17 @@ class QboClient:
 
     async def _send(
         self, url: str, query: Mapping[str, str], token: str
-    ) -> tuple[int, str, Mapping[str, str]]:
+    ) -> tuple[int, bytes, Mapping[str, str]]:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         timeout = aiohttp.ClientTimeout(total=self._retry.timeout)
         async with (
             self.limiter.slot(),
             self._session.get(url, params=query, headers=headers, timeout=timeout) as response,
         ):
-            return response.status, await response.text(), dict(response.headers)
+            return response.status, await response.read(), dict(response.headers)
 
     @staticmethod
-    def _payload(text: str, headers: Mapping[str, str], action: str) -> dict[str, Any]:
+    def _payload(text: bytes, headers: Mapping[str, str], action: str) -> dict[str, Any]:
         try:
             body = json.loads(text, parse_float=Decimal)
         except ValueError:
@@ -150,7 +153,7 @@ class QboClient:
             raise ServerError(f"QuickBooks answered {action} with unexpected JSON")
         # A 200 may still carry a Fault (§5.3).
         if "Fault" in body or "fault" in body:
-            raise error_for(400, text, intuit_tid=headers.get("intuit_tid"), action=action)
+            raise error_for(400, text.decode(), intuit_tid=headers.get("intuit_tid"), action=action)
         return body
 
     async def query(self, statement: str) -> dict[str, Any]:
