@@ -42,7 +42,7 @@ class World:
     key: str
     processes: list[Process] = field(default_factory=list)
 
-    def settings(self, key: str | None = None) -> Settings:
+    def settings(self, key: str | None = None, token_url: str | None = None) -> Settings:
         return Settings(
             database_url=f"sqlite:///{self.db_path}",
             qbo_client_id=self.sim.client_id,
@@ -50,17 +50,19 @@ class World:
             qbo_redirect_uri="https://invoice2go.example/quickbooks/callback",
             qbo_api_base=self.sim.api_base,
             qbo_auth_url=self.sim.auth_url,
-            qbo_token_url=self.sim.token_url,
+            qbo_token_url=token_url or self.sim.token_url,
             qbo_revoke_url=self.sim.revoke_url,
             token_encryption_key=key or self.key,
             _env_file=None,  # type: ignore[call-arg]
         )
 
-    async def process(self, *, key: str | None = None, clock: Clock = utcnow) -> Process:
+    async def process(
+        self, *, key: str | None = None, clock: Clock = utcnow, token_url: str | None = None
+    ) -> Process:
         """Start a new 'process': nothing shared with the others but the file and the simulator."""
         store = SqliteStore(self.db_path)
         await store.migrate()
-        settings = self.settings(key)
+        settings = self.settings(key, token_url)
         cipher = TokenCipher.from_text(settings.token_encryption_key or "")
         session = aiohttp.ClientSession()
         service = QboService(

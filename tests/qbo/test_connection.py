@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from importer.rules import Kind
-from qbo.errors import NotConnected, ReconnectNeeded
+from qbo.errors import NotConnected, ReconnectNeeded, ServerError
 from qbo.tokens import TokenCipher
 from storage.base import ConnectionStatus
 from tests.qbo.conftest import MakeWorld, World, connected
@@ -173,3 +173,25 @@ async def test_disconnect_revokes_and_keeps_the_connection_record(make_world: Ma
     assert connection.status is ConnectionStatus.DISCONNECTED
     with pytest.raises(NotConnected):
         await process.service.source_for(account.id)
+
+
+async def test_an_unreachable_token_endpoint_keeps_the_stored_token(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(rotate_refresh_after=1)
+    process = await world.process()
+    account = await connected(world, process)
+    before = await process.store.get_connection(account.id)
+    assert before is not None
+    world.sim.expire_access_tokens()
+    cut_off = await world.process(token_url="http://127.0.0.1:9/oauth2/v1/tokens/bearer")
+
+    with pytest.raises(ServerError, match="did not answer"):
+        await (await cut_off.service.client_for(account.id)).company_info()
+
+    after = await process.store.get_connection(account.id)
+    assert after is not None
+    assert after.status is ConnectionStatus.CONNECTED
+    assert after.tokens == before.tokens
+    info = await (await process.service.client_for(account.id)).company_info()
+    assert info["CompanyName"] == world.sim.company.info["CompanyName"]

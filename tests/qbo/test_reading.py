@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -154,3 +155,22 @@ async def test_a_read_survives_a_fault(make_world: MakeWorld, fault: str) -> Non
     ids = [c.qbo_id for page in pages for c in page.candidates]
     assert ids == company_ids(world, "Customer")
     assert pages[-1].next_position is None
+
+
+async def test_company_lists_and_recent_changes(make_world: MakeWorld) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    client = await process.service.client_for(account.id)
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="seconds")
+    added = world.sim.company.add_customer("Fresh Customer")
+
+    changes = await client.changes(["Customer", "Item"], since)
+    prefs = await client.preferences()
+    tax_codes = await client.tax_codes()
+
+    assert [row["Id"] for row in changes["Customer"]] == [added["Id"]]
+    assert changes["Item"] == []
+    assert prefs["CurrencyPrefs"]["HomeCurrency"]["value"] == "USD"
+    expected = [row["Id"] for row in world.sim.company.lists["TaxCode"].rows if row.get("Active")]
+    assert [row["Id"] for row in tax_codes] == expected
