@@ -138,7 +138,7 @@ class QboClient:
             self.limiter.slot(),
             self._session.get(url, params=query, headers=headers, timeout=timeout) as response,
         ):
-            return response.status, await response.read(), dict(response.headers)
+            return response.status, await response.read(), response.headers.copy()
 
     @staticmethod
     def _payload(text: bytes, headers: Mapping[str, str], action: str) -> dict[str, Any]:

@@ -102,8 +102,9 @@ async def test_invalid_grant_asks_for_a_reconnect_once(make_world: MakeWorld) ->
     world.sim.expire_access_tokens()
     client = await process.service.client_for(account.id)
 
-    with pytest.raises(ReconnectNeeded, match="reconnect"):
+    with pytest.raises(ReconnectNeeded, match="reconnect") as refused:
         await client.company_info()
+    assert refused.value.intuit_tid  # Intuit's support id travels with the error
     with pytest.raises(ReconnectNeeded):
         await client.company_info()
     with pytest.raises(ReconnectNeeded):
