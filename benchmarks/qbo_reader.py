@@ -15,18 +15,22 @@ import argparse
 import asyncio
 import math
 import multiprocessing
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from importer.engine import ImportEngine
 from importer.qbo_source import QboSource
 from importer.rules import Kind
 from qbo.client import PAGE_SIZE, QboClient
 from qbo.connection import FixedTokens
 from qbo.limits import RealmLimiter
+from storage.sqlite import SqliteStore
 
 
 def _serve(config: dict[str, Any], pipe: Connection) -> None:
@@ -72,6 +76,16 @@ async def measure(args: argparse.Namespace, api_base: str, realm_id: str, token:
         async def through_source() -> int:
             return sum([len(page.candidates) async for page in source.pages(Kind.CLIENTS)])
 
+        async def import_into_store() -> int:
+            # The whole import: count, read, decide and write into a new embedded store.
+            with tempfile.TemporaryDirectory() as folder:
+                store = SqliteStore(Path(folder) / "bench.sqlite3")
+                await store.migrate()
+                account = await store.create_account("Benchmark", "premium")
+                run = await ImportEngine(store).run(account.id, Kind.CLIENTS, QboSource(client()))
+                await store.close()
+            return run.counts.imported + sum(run.counts.skipped.values())
+
         async def unordered() -> int:
             # No order, no mapping: the best any reader gets from this simulator on this machine.
             reader = client()
@@ -88,10 +102,13 @@ async def measure(args: argparse.Namespace, api_base: str, realm_id: str, token:
                     return records
                 start += len(rows)
 
-        await client().count("Customer")  # warm the connection pool and the simulator
+        # Warm the connection pool and the simulator's encoded rows (Intuit's servers have no
+        # cold start per crawl), so every reader below meets the same server.
+        await unordered()
         # As the import engine does: count (for progress), then read the pages.
         count_time, counted = await _timed(count)
         source_time, source_records = await _timed(through_source)
+        import_time, imported = await _timed(import_into_store)
         unordered_time, unordered_records = await _timed(unordered)
         sequential_time, sequential_records = await _timed(sequential)
 
@@ -105,13 +122,15 @@ async def measure(args: argparse.Namespace, api_base: str, realm_id: str, token:
         ("all pages at once, unordered", unordered_records, unordered_time),
         ("QboSource.pages", source_records, source_time),
         ("QboSource count + pages", counted, count_time + source_time),
+        ("import into embedded store", imported, import_time),
         ("sequential page by page", sequential_records, sequential_time),
     ]
     for name, records, seconds in rows:
         print(f"{name:<28}{records:>10,}{seconds:>10.2f}{seconds / bound:>10.2f}")
-    print(f"\nQboSource.pages / bound: {source_time / bound:.2f} (target <= 1.3)")
+    print(f"\nimport / bound: {import_time / bound:.2f} (target <= 1.3)")
+    print(f"QboSource.pages / bound: {source_time / bound:.2f}")
     print(f"QboSource.pages / unordered: {source_time / unordered_time:.2f}")
-    print(f"sequential / QboSource.pages: {sequential_time / source_time:.1f} (target >= 5)")
+    print(f"sequential / import: {sequential_time / import_time:.1f} (target >= 5)")
     if source_records != args.customers or sequential_records != args.customers:
         raise SystemExit("a reader did not read every customer")
 

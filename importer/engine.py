@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from importer.lease import is_stale, worker_identity
-from importer.rules import Counts, Kind, decide_page, display_name, refused_as_existing
+from importer.rules import (
+    Counts,
+    ExistingRecord,
+    Kind,
+    Known,
+    PageDecision,
+    decide_page,
+    display_name,
+    refused_as_existing,
+)
 from importer.source import RecordSource, SourcePage
 from storage.base import (
     Checkpoint,
@@ -109,10 +118,10 @@ class ImportEngine:
                 state.total = await source.count(kind)
             if not state.resumed or run.next_position is not None or run.pages == 0:
                 start = run.next_position if state.resumed else None
-                async for page in read_ahead(source.pages(kind, start)):
-                    await self._write_page(state, account_id, kind, source.realm_id, page)
-                    if on_progress is not None:
-                        await on_progress(self._progress(state))
+                pages = read_ahead(source.pages(kind, start))
+                await self._import_pages(
+                    state, account_id, kind, source.realm_id, pages, on_progress
+                )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
         except LeaseLost:
             raise
@@ -140,18 +149,64 @@ class ImportEngine:
         counts = Counts.from_dict(run.counts.as_dict())
         return _RunState(run, True, counts, run.pages, run.total, renewed_at=now)
 
+    async def _import_pages(
+        self,
+        state: _RunState,
+        account_id: str,
+        kind: Kind,
+        realm_id: str,
+        pages: AsyncIterator[SourcePage],
+        on_progress: ProgressListener | None,
+    ) -> None:
+        """Write each page while the next one is looked up and decided, so the two overlap."""
+        writing: asyncio.Future[None] | None = None
+        in_flight: dict[str, ExistingRecord] = {}
+        try:
+            async for page in pages:
+                known = await self._store.lookup(
+                    account_id,
+                    kind,
+                    realm_id,
+                    [c.key for c in page.candidates],
+                    [c.qbo_id for c in page.candidates],
+                )
+                # The look-up may not see the page still being written: count its names as
+                # held. (If a racing writer took one of them first, a record of this page with
+                # that name is called a duplicate instead of existing; both are skipped.)
+                known = Known(
+                    {**in_flight, **known.existing}, known.deleted_keys, known.deleted_qbo_ids
+                )
+                decision = decide_page(
+                    kind, page.candidates, known, realm_id=realm_id, run_id=state.run.id
+                )
+                if writing is not None:
+                    await writing
+                in_flight = {
+                    c.key: ExistingRecord(realm_id, c.qbo_id, state.run.id)
+                    for c in decision.to_insert
+                }
+                writing = asyncio.ensure_future(
+                    self._write_page(state, account_id, kind, realm_id, page, decision, on_progress)
+                )
+            if writing is not None:
+                await writing
+        except BaseException:
+            if writing is not None and not writing.done():
+                # A page being written is one transaction and a checkpoint: let it land first.
+                await asyncio.wait([writing])
+            raise
+
     async def _write_page(
-        self, state: _RunState, account_id: str, kind: Kind, realm_id: str, page: SourcePage
+        self,
+        state: _RunState,
+        account_id: str,
+        kind: Kind,
+        realm_id: str,
+        page: SourcePage,
+        decision: PageDecision,
+        on_progress: ProgressListener | None,
     ) -> None:
         run = state.run
-        known = await self._store.lookup(
-            account_id,
-            kind,
-            realm_id,
-            [c.key for c in page.candidates],
-            [c.qbo_id for c in page.candidates],
-        )
-        decision = decide_page(kind, page.candidates, known, realm_id=realm_id, run_id=run.id)
         refused = await self._store.insert_records(
             account_id,
             kind,
@@ -170,6 +225,8 @@ class ImportEngine:
             Checkpoint(state.pages, page.next_position, state.counts, skipped, state.total),
         )
         await self._renew_if_due(state)
+        if on_progress is not None:
+            await on_progress(self._progress(state))
 
     async def _renew_if_due(self, state: _RunState) -> None:
         now = self._clock()

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 from importer.mapping import client_from_customer, item_from_qbo
 from importer.rules import Candidate, Kind
 from importer.source import SourcePage
 from qbo.client import PAGE_SIZE, QboClient
+from qbo.schema import decode_customers, decode_items
 
-ENTITIES: dict[Kind, tuple[str, Callable[[Mapping[str, Any]], Candidate]]] = {
-    Kind.CLIENTS: ("Customer", client_from_customer),
-    Kind.ITEMS: ("Item", item_from_qbo),
+
+def _clients(body: bytes) -> list[Candidate]:
+    return [client_from_customer(customer) for customer in decode_customers(body)]
+
+
+def _items(body: bytes) -> list[Candidate]:
+    return [item_from_qbo(item) for item in decode_items(body)]
+
+
+# Each page is decoded and mapped in one step, off the event loop when it is big.
+ENTITIES: dict[Kind, tuple[str, Callable[[bytes], list[Candidate]]]] = {
+    Kind.CLIENTS: ("Customer", _clients),
+    Kind.ITEMS: ("Item", _items),
 }
 
 Candidates = list[Candidate]
@@ -48,7 +58,7 @@ class QboSource:
 
     async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[SourcePage]:
         """Yield pages in Id order from start (a position a page returned), or from the first."""
-        entity, to_candidate = ENTITIES[kind]
+        entity, decode = ENTITIES[kind]
         size = self._page_size
         position = int(start) if start else 1
         # The count only plans the prefetching, so the one count() just made will do.
@@ -62,8 +72,8 @@ class QboSource:
         fetching: deque[tuple[int, asyncio.Task[Candidates]]] = deque()
 
         async def read(at: int) -> Candidates:
-            # Map as each page arrives, not in order, so the CPU work spreads over the waits.
-            return [to_candidate(row) for row in await self._client.page(entity, at, size)]
+            # Decode and map as each page arrives, not in order: the work spreads over the waits.
+            return await self._client.records(entity, decode, at, size)
 
         def fetch(at: int) -> None:
             fetching.append((at, asyncio.ensure_future(read(at))))

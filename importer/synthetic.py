@@ -5,41 +5,37 @@ Records are made page by page from their Id, so memory stays flat however many t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
-from typing import Any
 
 from importer.mapping import client_from_customer, item_from_qbo
 from importer.rules import Candidate, Kind
 from importer.source import SourcePage
+from qbo.schema import Customer, EmailAddress, Item, PhoneNumber, PhysicalAddress
 
-QboRecord = Mapping[str, Any]
 
-
-def synthetic_customer(qbo_id: int) -> dict[str, Any]:
+def synthetic_customer(qbo_id: int) -> Customer:
     """Return the QBO Customer with this Id."""
-    return {
-        "Id": str(qbo_id),
-        "DisplayName": f"Customer {qbo_id:06d}",
-        "CompanyName": f"Company {qbo_id:06d} LLC",
-        "PrimaryEmailAddr": {"Address": f"billing{qbo_id}@example.com"},
-        "PrimaryPhone": {"FreeFormNumber": f"(555) {qbo_id % 1000:03d}-{qbo_id % 10000:04d}"},
-        "BillAddr": {"Line1": f"{qbo_id} Main St.", "City": "Bayshore", "PostalCode": "94326"},
-        "Active": True,
-    }
+    return Customer(
+        Id=str(qbo_id),
+        DisplayName=f"Customer {qbo_id:06d}",
+        CompanyName=f"Company {qbo_id:06d} LLC",
+        PrimaryEmailAddr=EmailAddress(f"billing{qbo_id}@example.com"),
+        PrimaryPhone=PhoneNumber(f"(555) {qbo_id % 1000:03d}-{qbo_id % 10000:04d}"),
+        BillAddr=PhysicalAddress(Line1=f"{qbo_id} Main St.", City="Bayshore", PostalCode="94326"),
+    )
 
 
-def synthetic_item(qbo_id: int) -> dict[str, Any]:
+def synthetic_item(qbo_id: int) -> Item:
     """Return the QBO Item with this Id."""
-    return {
-        "Id": str(qbo_id),
-        "Name": f"Item {qbo_id:06d}",
-        "Description": f"Product or service number {qbo_id}",
-        "UnitPrice": Decimal(qbo_id % 500) + Decimal("0.99"),
-        "Sku": f"SKU-{qbo_id:06d}",
-        "Type": "Service" if qbo_id % 2 else "NonInventory",
-        "Active": True,
-    }
+    return Item(
+        Id=str(qbo_id),
+        Name=f"Item {qbo_id:06d}",
+        Description=f"Product or service number {qbo_id}",
+        UnitPrice=Decimal(qbo_id % 500) + Decimal("0.99"),
+        Sku=f"SKU-{qbo_id:06d}",
+        Type="Service" if qbo_id % 2 else "NonInventory",
+    )
 
 
 class SyntheticSource:
@@ -52,11 +48,12 @@ class SyntheticSource:
         items: int = 0,
         page_size: int = 1000,
         realm_id: str = "synthetic-realm",
-        customer: Callable[[int], QboRecord] = synthetic_customer,
-        item: Callable[[int], QboRecord] = synthetic_item,
+        customer: Callable[[int], Customer] = synthetic_customer,
+        item: Callable[[int], Item] = synthetic_item,
     ) -> None:
         self._sizes = {Kind.CLIENTS: customers, Kind.ITEMS: items}
-        self._makers = {Kind.CLIENTS: customer, Kind.ITEMS: item}
+        self._customer = customer
+        self._item = item
         self._page_size = page_size
         self._realm_id = realm_id
 
@@ -68,8 +65,9 @@ class SyntheticSource:
         return self._sizes[kind]
 
     def _candidate(self, kind: Kind, qbo_id: int) -> Candidate:
-        record = self._makers[kind](qbo_id)
-        return client_from_customer(record) if kind is Kind.CLIENTS else item_from_qbo(record)
+        if kind is Kind.CLIENTS:
+            return client_from_customer(self._customer(qbo_id))
+        return item_from_qbo(self._item(qbo_id))
 
     async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[SourcePage]:
         """Yield pages from STARTPOSITION-style positions (1-based)."""

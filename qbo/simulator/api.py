@@ -178,4 +178,4 @@ def _query(sim: Simulator, statement: str) -> web.Response:
     if query.count:
         return env.json_response(env.count_envelope(len(rows)))
     page = rows[query.start - 1 : query.start - 1 + query.max_results]
-    return env.json_response(env.query_envelope(entity, page, query.start))
+    return env.query_response(entity, page, query.start, sim.encoded_rows)

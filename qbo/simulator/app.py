@@ -15,7 +15,7 @@ from qbo.simulator import admin, api, oauth
 from qbo.simulator.api import LoggedRequest
 from qbo.simulator.config import SimulatorConfig
 from qbo.simulator.data import Company
-from qbo.simulator.envelopes import new_tid
+from qbo.simulator.envelopes import EncodedRows, new_tid
 from qbo.simulator.faults import Fault, FaultBook
 from qbo.simulator.throttle import Throttle
 from qbo.simulator.tokens import TokenBook
@@ -43,6 +43,7 @@ class Simulator:
             self.faults.inject(fault)
         self.throttle = Throttle(config.max_in_flight, config.per_minute)
         self.requests: list[LoggedRequest] = []
+        self.encoded_rows = EncodedRows()
         self.oauth_requests: list[str] = []
         self.base_url = ""
         self._runner: web.AppRunner | None = None

@@ -1,7 +1,9 @@
-"""The embedded store's plumbing: one SQLite file, one thread, one transaction per call.
+"""The embedded store's plumbing: one SQLite file, two threads, one transaction per call.
 
-Every public method is one round trip: one hop to the store's own thread, where the work runs as
-one transaction. WAL mode and a busy timeout let a web and a worker process share the file.
+Every public method is one round trip: one hop to one of the store's two threads, where the work
+runs as one transaction. Writes go one after another on the writer thread; reads run on a reader
+thread of their own, so they never queue behind a write (WAL lets them read the last commit
+meanwhile). WAL mode and a busy timeout let a web and a worker process share the file.
 """
 
 from __future__ import annotations
@@ -34,11 +36,12 @@ class SqliteCore:
         self.round_trips = 0
         self._clock: Clock = lambda: utc(clock())
         self._closed = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
-        self._conn: sqlite3.Connection | None = None
+        self._writer = _Lane("sqlite-writer")
+        # An in-memory database exists once per connection: read it on the writer's.
+        self._reader = self._writer if str(self.path) == ":memory:" else _Lane("sqlite-reader")
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._conn is None:
+    def _connect(self, lane: _Lane) -> sqlite3.Connection:
+        if lane.conn is None:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -50,15 +53,16 @@ class SqliteCore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
-            self._conn = conn
-        return self._conn
+            lane.conn = conn
+        return lane.conn
 
     async def _call(self, work: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
-        """Run work in one transaction on the store's thread: one round trip."""
+        """Run work in one transaction on the writer's or the reader's thread: one round trip."""
         self.round_trips += 1
+        lane = self._writer if write else self._reader
 
         def transaction() -> T:
-            conn = self._connect()
+            conn = self._connect(lane)
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 result = work(conn)
@@ -70,7 +74,7 @@ class SqliteCore:
 
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, transaction)
+            return await loop.run_in_executor(lane.executor, transaction)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"database error on {self.path}: {error}") from error
 
@@ -83,13 +87,22 @@ class SqliteCore:
         await self._call(work)
 
     async def close(self) -> None:
-        def shut() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
         if self._closed:
             return
         self._closed = True
-        await asyncio.get_running_loop().run_in_executor(self._executor, shut)
-        self._executor.shutdown(wait=True)
+        for lane in {id(self._reader): self._reader, id(self._writer): self._writer}.values():
+            await asyncio.get_running_loop().run_in_executor(lane.executor, lane.shut)
+            lane.executor.shutdown(wait=True)
+
+
+class _Lane:
+    """One thread and the connection it alone uses."""
+
+    def __init__(self, name: str) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.conn: sqlite3.Connection | None = None
+
+    def shut(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

@@ -24,6 +24,8 @@ from storage.sqlite.schema import (
     utc,
 )
 
+ROWS_PER_STATEMENT = 3000
+
 
 class RecordsMixin(SqliteCore):
     """Clients, items and deleted names."""
@@ -101,13 +103,18 @@ class RecordsMixin(SqliteCore):
         rows = [self._record_row(account_id, record, now) for record in records]
 
         def work(conn: sqlite3.Connection) -> set[str]:
-            before = conn.total_changes
-            conn.executemany(
-                f"INSERT INTO {table} ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (account_id, name_key) DO NOTHING",
-                rows,
-            )
-            if conn.total_changes - before == len(rows):
+            inserted = 0
+            # Multi-row statements: one step (and one release of the GIL) for a whole batch,
+            # not one per record; 9 parameters a row stay below SQLite's 32,766 a statement.
+            for at in range(0, len(rows), ROWS_PER_STATEMENT):
+                batch = rows[at : at + ROWS_PER_STATEMENT]
+                inserted += conn.execute(
+                    f"INSERT INTO {table} ({RECORD_COLUMNS}) VALUES "
+                    + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch))
+                    + " ON CONFLICT (account_id, name_key) DO NOTHING",
+                    [value for row in batch for value in row],
+                ).rowcount
+            if inserted == len(records):
                 return set()
             # Some were refused: the ones whose key now belongs to another id.
             placed = {

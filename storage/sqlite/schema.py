@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from importer.rules import Kind
 from storage.base import (
@@ -136,12 +137,9 @@ def table_of(kind: Kind) -> str:
     return "clients" if kind is Kind.CLIENTS else "items"
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str)
-
-
 def to_json(value: Any) -> str:
     """Return value as compact JSON text; Decimals become decimal strings."""
-    return _ENCODER.encode(value)
+    return msgspec.json.encode(value, enc_hook=str).decode()
 
 
 def new_record_id() -> str:

@@ -1,0 +1,143 @@
+"""The QBO Customer and Item fields the import reads, decoded straight from a page's JSON.
+
+msgspec reads only these fields (QBO sends many more) into typed objects, with money as an
+exact Decimal taken from the JSON text: several times faster than json.loads and walking dicts,
+which matters on a 100,000-customer company. A page with a record of an unexpected shape is
+decoded record by record instead, so one odd record is skipped as invalid, not the whole page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import msgspec
+
+log = logging.getLogger(__name__)
+
+
+class Ref(msgspec.Struct, frozen=True):
+    """A reference to another QBO object, e.g. {"value": "7", "name": "Freeman Sporting Goods"}."""
+
+    value: str | None = None
+
+
+class EmailAddress(msgspec.Struct, frozen=True):
+    Address: str | None = None
+
+
+class PhoneNumber(msgspec.Struct, frozen=True):
+    FreeFormNumber: str | None = None
+
+
+class PhysicalAddress(msgspec.Struct, frozen=True):
+    Line1: str | None = None
+    Line2: str | None = None
+    Line3: str | None = None
+    Line4: str | None = None
+    Line5: str | None = None
+    City: str | None = None
+    CountrySubDivisionCode: str | None = None
+    PostalCode: str | None = None
+    Country: str | None = None
+
+
+class Customer(msgspec.Struct, frozen=True):
+    """A QBO Customer, as far as a client needs it."""
+
+    Id: str
+    DisplayName: str = ""
+    Active: bool = True
+    CompanyName: str | None = None
+    GivenName: str | None = None
+    FamilyName: str | None = None
+    PrimaryEmailAddr: EmailAddress | None = None
+    PrimaryPhone: PhoneNumber | None = None
+    Mobile: PhoneNumber | None = None
+    BillAddr: PhysicalAddress | None = None
+    ShipAddr: PhysicalAddress | None = None
+    Notes: str | None = None
+    CurrencyRef: Ref | None = None
+    Taxable: bool | None = None
+    ParentRef: Ref | None = None
+
+
+class Item(msgspec.Struct, frozen=True):
+    """A QBO Item (product or service), as far as an item needs it."""
+
+    Id: str
+    Name: str = ""
+    Active: bool = True
+    Type: str | None = None
+    Description: str | None = None
+    UnitPrice: Decimal | None = None
+    Sku: str | None = None
+    Taxable: bool | None = None
+
+
+class _Customers(msgspec.Struct):
+    Customer: list[Customer] = msgspec.field(default_factory=list)
+
+
+class _Items(msgspec.Struct):
+    Item: list[Item] = msgspec.field(default_factory=list)
+
+
+class _CustomerPage(msgspec.Struct):
+    QueryResponse: _Customers = msgspec.field(default_factory=_Customers)
+
+
+class _ItemPage(msgspec.Struct):
+    QueryResponse: _Items = msgspec.field(default_factory=_Items)
+
+
+_CUSTOMER_PAGE = msgspec.json.Decoder(_CustomerPage)
+_ITEM_PAGE = msgspec.json.Decoder(_ItemPage)
+
+Row = TypeVar("Row", Customer, Item)
+_ESSENTIAL = ("DisplayName", "Name", "Active", "Type")
+
+
+def _one_by_one(body: bytes, entity: str, row_type: type[Row]) -> list[Row]:
+    """Decode each record alone; one of an unexpected shape keeps its essential fields only."""
+    rows = json.loads(body, parse_float=Decimal).get("QueryResponse", {}).get(entity, [])
+    decoded: list[Row] = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        try:
+            decoded.append(msgspec.convert(row, row_type, strict=False))
+        except msgspec.ValidationError as error:
+            essential = {k: row[k] for k in _ESSENTIAL if isinstance(row.get(k), str | bool)}
+            essential["Id"] = str(row.get("Id", ""))
+            log.warning("QBO %s %s: %s; reading its name only", entity, essential["Id"], error)
+            decoded.append(msgspec.convert(essential, row_type, strict=False))
+    return decoded
+
+
+def decode_customers(body: bytes) -> list[Customer]:
+    """Return the Customers of a query page."""
+    try:
+        return _CUSTOMER_PAGE.decode(body).QueryResponse.Customer
+    except msgspec.ValidationError:
+        return _one_by_one(body, "Customer", Customer)
+
+
+def decode_items(body: bytes) -> list[Item]:
+    """Return the Items of a query page."""
+    try:
+        return _ITEM_PAGE.decode(body).QueryResponse.Item
+    except msgspec.ValidationError:
+        return _one_by_one(body, "Item", Item)
+
+
+def customer_from_dict(data: dict[str, Any]) -> Customer:
+    """Return a Customer from QBO JSON already parsed (tests, webhooks, CDC)."""
+    return msgspec.convert(data, Customer, strict=False)
+
+
+def item_from_dict(data: dict[str, Any]) -> Item:
+    """Return an Item from QBO JSON already parsed."""
+    return msgspec.convert(data, Item, strict=False)
