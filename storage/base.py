@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 
 from importer.rules import Counts, Kind, Known, Skipped
 
@@ -56,13 +57,12 @@ class Account:
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class NewRecord:
-    """A client or item about to be written."""
+class NewRecord(NamedTuple):
+    """A client or item about to be written (a tuple: an import makes 100,000s of them)."""
 
     name: str
     name_key: str
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, Any] = MappingProxyType({})
     qbo_realm: str | None = None
     qbo_id: str | None = None
     run_id: str | None = None

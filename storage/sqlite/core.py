@@ -22,6 +22,7 @@ from storage.base import (
 )
 from storage.sqlite.schema import (
     SCHEMA,
+    RecordIds,
     utc,
 )
 
@@ -36,6 +37,7 @@ class SqliteCore:
         self.round_trips = 0
         self._clock: Clock = lambda: utc(clock())
         self._closed = False
+        self._ids = RecordIds()
         self._writer = _Lane("sqlite-writer")
         # An in-memory database exists once per connection: read it on the writer's.
         self._reader = self._writer if str(self.path) == ":memory:" else _Lane("sqlite-reader")

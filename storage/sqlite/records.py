@@ -18,7 +18,6 @@ from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
     RECORD_COLUMNS,
     iso_time,
-    new_record_id,
     table_of,
     to_json,
     utc,
@@ -82,7 +81,7 @@ class RecordsMixin(SqliteCore):
         self, account_id: str, record: NewRecord, created_at: str | None = None
     ) -> tuple[Any, ...]:
         return (
-            new_record_id(),
+            self._ids.new(),
             account_id,
             record.name,
             record.name_key,

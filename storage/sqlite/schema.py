@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import time
 from collections.abc import Mapping
@@ -142,9 +143,20 @@ def to_json(value: Any) -> str:
     return msgspec.json.encode(value, enc_hook=str).decode()
 
 
-def new_record_id() -> str:
-    """Return a new record id that sorts by creation time, so inserts append to the id index."""
-    return f"{time.time_ns() // 1000:014x}{secrets.token_hex(9)}"
+class RecordIds:
+    """Make record ids that sort by creation time, so inserts append to the id index.
+
+    Time in microseconds, a random tag per store (two processes never share one) and a counter:
+    unique without asking the OS for randomness 100,000 times an import.
+    """
+
+    def __init__(self) -> None:
+        self._tag = secrets.token_hex(5)
+        self._count = itertools.count()
+
+    def new(self) -> str:
+        """Return a new id (32 hex digits, like a UUID)."""
+        return f"{time.time_ns() // 1000:014x}{self._tag}{next(self._count) % 0x10000000:08x}"
 
 
 def tokens_doc(tokens: TokenSet) -> dict[str, Any]:
