@@ -198,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invoice2go: {_one_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("invoice2go: interrupted; run the same command again to resume", file=sys.stderr)
+        again = "; run the same command again to resume" if args.command == "import" else ""
+        print(f"invoice2go: stopped{again}", file=sys.stderr)
         return 130
 
 

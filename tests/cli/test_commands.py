@@ -6,12 +6,13 @@ import asyncio
 import os
 import pty
 from datetime import timedelta
+from pathlib import Path
 
 from importer.rules import Kind
 from qbo.simulator import Simulator
 from storage.base import utcnow
 from storage.sqlite import SqliteStore
-from tests.cli.conftest import COMMAND, Cli, connected_account
+from tests.cli.conftest import COMMAND, Cli, cli_env, connected_account
 
 
 async def test_migrate_is_idempotent(cli: Cli) -> None:
@@ -99,3 +100,39 @@ async def test_a_pipe_gets_no_progress_bar(cli: Cli, simulator: Simulator) -> No
     result = await cli("import", "--account", "Acme", "clients")
     assert "29/29" not in result.out
     assert result.out == "Clients: 29 imported\n"
+
+
+async def test_the_simulator_command_says_how_to_reach_it(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        COMMAND,
+        "qbo-simulator",
+        "--port",
+        "0",
+        "--customers",
+        "40",
+        "--faults",
+        "throttle@3",
+        env=cli_env(f"sqlite:///{tmp_path / 'unused.sqlite3'}"),
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    lines = []
+    while not any(line.startswith("  Control API") for line in lines):
+        lines.append((await process.stdout.readline()).decode())
+    process.terminate()
+    await process.wait()
+    text = "".join(lines)
+    assert "Realm id:        9341455130166501" in text
+    assert "Client secret:" in text
+    assert "Company: 40 customers, 18 items" in text
+    assert "Faults armed: throttle@3" in text
+
+
+async def test_a_bad_fault_is_one_clear_line(tmp_path: Path) -> None:
+    cli = Cli(cli_env(f"sqlite:///{tmp_path / 'x.sqlite3'}"), tmp_path, tmp_path / "x.sqlite3")
+    result = await cli("qbo-simulator", "--faults", "throttle@soon")
+    assert result.code == 1
+    assert result.err.startswith("invoice2go: --faults:")
+    assert "Traceback" not in result.err
