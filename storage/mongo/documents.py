@@ -11,7 +11,6 @@ from typing import Any
 from importer.rules import Counts, Kind
 from storage.base import (
     Account,
-    ConnectionStatus,
     ImportRun,
     NewRecord,
     QboConnection,
@@ -19,6 +18,7 @@ from storage.base import (
     RunStatus,
     TokenSet,
 )
+from storage.connections import connection_from_doc, connection_to_doc, tokens_to_doc
 
 Doc = dict[str, Any]
 
@@ -130,22 +130,7 @@ def run_from(doc: Doc) -> ImportRun:
 
 def tokens_doc(tokens: TokenSet) -> Doc:
     """Return the stored form of a token set (ciphertext and expiry times)."""
-    return {
-        "refresh_token": tokens.refresh_token,
-        "access_token": tokens.access_token,
-        "access_token_expires_at": maybe_utc(tokens.access_token_expires_at),
-        "refresh_token_expires_at": maybe_utc(tokens.refresh_token_expires_at),
-    }
-
-
-def tokens_from(doc: Doc) -> TokenSet:
-    """Build a TokenSet from its stored form."""
-    return TokenSet(
-        refresh_token=doc["refresh_token"],
-        access_token=doc.get("access_token"),
-        access_token_expires_at=maybe_utc(doc.get("access_token_expires_at")),
-        refresh_token_expires_at=maybe_utc(doc.get("refresh_token_expires_at")),
-    )
+    return tokens_to_doc(tokens, utc)
 
 
 def connection_doc(connection: QboConnection) -> Doc:
@@ -153,34 +138,11 @@ def connection_doc(connection: QboConnection) -> Doc:
     return {
         "_id": connection.account_id,
         "realm_id": connection.realm_id,
-        "environment": connection.environment,
-        "tokens": tokens_doc(connection.tokens),
         "token_version": connection.token_version,
-        "status": connection.status.value,
-        "status_reason": connection.status_reason,
-        "company_name": connection.company_name,
-        "country": connection.country,
-        "home_currency": connection.home_currency,
-        "multicurrency": connection.multicurrency,
-        "income_account_id": connection.income_account_id,
-        "connected_at": maybe_utc(connection.connected_at),
+        **connection_to_doc(connection, utc),
     }
 
 
 def connection_from(doc: Doc) -> QboConnection:
     """Build a QboConnection from its document."""
-    return QboConnection(
-        account_id=doc["_id"],
-        realm_id=doc["realm_id"],
-        environment=doc["environment"],
-        tokens=tokens_from(doc["tokens"]),
-        token_version=doc["token_version"],
-        status=ConnectionStatus(doc["status"]),
-        status_reason=doc.get("status_reason"),
-        company_name=doc.get("company_name"),
-        country=doc.get("country"),
-        home_currency=doc.get("home_currency"),
-        multicurrency=doc.get("multicurrency"),
-        income_account_id=doc.get("income_account_id"),
-        connected_at=maybe_utc(doc.get("connected_at")),
-    )
+    return connection_from_doc(doc["_id"], doc["realm_id"], doc["token_version"], doc, maybe_utc)

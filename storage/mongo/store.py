@@ -19,6 +19,7 @@ from storage.base import (
     StoreError,
     TokenSet,
 )
+from storage.connections import check_changes
 from storage.mongo.documents import (
     account_from,
     connection_doc,
@@ -30,18 +31,6 @@ from storage.mongo.documents import (
 )
 from storage.mongo.records import RecordsMixin
 from storage.mongo.runs import RunsMixin
-
-_CONNECTION_FIELDS = frozenset(
-    {
-        "status",
-        "status_reason",
-        "company_name",
-        "country",
-        "home_currency",
-        "multicurrency",
-        "income_account_id",
-    }
-)
 
 
 class MongoStore(RecordsMixin, RunsMixin):
@@ -120,9 +109,7 @@ class MongoStore(RecordsMixin, RunsMixin):
 
     async def update_connection(self, account_id: str, **changes: Any) -> None:
         """Change descriptive fields (company name, currency, income account)."""
-        unknown = set(changes) - _CONNECTION_FIELDS
-        if unknown:
-            raise ValueError(f"cannot change {sorted(unknown)} on a connection")
+        check_changes(changes)
         if not changes:
             return
         values = {k: v.value if isinstance(v, ConnectionStatus) else v for k, v in changes.items()}

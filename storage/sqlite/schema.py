@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import msgspec
 from importer.rules import Kind
 from storage.base import (
     StoreError,
-    TokenSet,
 )
 
 SCHEMA = """
@@ -157,25 +155,3 @@ class RecordIds:
     def new(self) -> str:
         """Return a new id (32 hex digits, like a UUID)."""
         return f"{time.time_ns() // 1000:014x}{self._tag}{next(self._count) % 0x10000000:08x}"
-
-
-def tokens_doc(tokens: TokenSet) -> dict[str, Any]:
-    """Return the stored form of a token set."""
-    return {
-        "refresh_token": tokens.refresh_token,
-        "access_token": tokens.access_token,
-        "access_token_expires_at": tokens.access_token_expires_at
-        and iso_time(tokens.access_token_expires_at),
-        "refresh_token_expires_at": tokens.refresh_token_expires_at
-        and iso_time(tokens.refresh_token_expires_at),
-    }
-
-
-def tokens_from_doc(doc: Mapping[str, Any]) -> TokenSet:
-    """Return the token set stored in doc."""
-    return TokenSet(
-        refresh_token=doc["refresh_token"],
-        access_token=doc.get("access_token"),
-        access_token_expires_at=parse_time(doc.get("access_token_expires_at")),
-        refresh_token_expires_at=parse_time(doc.get("refresh_token_expires_at")),
-    )

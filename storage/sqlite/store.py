@@ -18,14 +18,18 @@ from storage.base import (
     QboConnection,
     TokenSet,
 )
+from storage.connections import (
+    check_changes,
+    connection_from_doc,
+    connection_to_doc,
+    tokens_to_doc,
+)
 from storage.sqlite.records import RecordsMixin
 from storage.sqlite.runs import RunsMixin
 from storage.sqlite.schema import (
     iso_time,
     parse_time,
     to_json,
-    tokens_doc,
-    tokens_from_doc,
     utc,
 )
 
@@ -88,31 +92,13 @@ class SqliteStore(RecordsMixin, RunsMixin):
 
     # QBO connections
 
-    @staticmethod
-    def _connection_doc(connection: QboConnection) -> str:
-        tokens = connection.tokens
-        return to_json(
-            {
-                "environment": connection.environment,
-                "status": connection.status.value,
-                "status_reason": connection.status_reason,
-                "company_name": connection.company_name,
-                "country": connection.country,
-                "home_currency": connection.home_currency,
-                "multicurrency": connection.multicurrency,
-                "income_account_id": connection.income_account_id,
-                "connected_at": connection.connected_at and iso_time(connection.connected_at),
-                "tokens": tokens_doc(tokens),
-            }
-        )
-
     async def save_connection(self, connection: QboConnection) -> QboConnection:
         saved = replace(connection, token_version=0, connected_at=self._clock())
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT OR REPLACE INTO qbo_connections VALUES (?, ?, 0, ?)",
-                (saved.account_id, saved.realm_id, self._connection_doc(saved)),
+                (saved.account_id, saved.realm_id, to_json(connection_to_doc(saved, iso_time))),
             )
 
         await self._call(work)
@@ -126,22 +112,7 @@ class SqliteStore(RecordsMixin, RunsMixin):
             ).fetchone()
             if row is None:
                 return None
-            doc = json.loads(row[2])
-            return QboConnection(
-                account_id=account_id,
-                realm_id=row[0],
-                environment=doc["environment"],
-                tokens=tokens_from_doc(doc["tokens"]),
-                token_version=row[1],
-                status=ConnectionStatus(doc["status"]),
-                status_reason=doc.get("status_reason"),
-                company_name=doc.get("company_name"),
-                country=doc.get("country"),
-                home_currency=doc.get("home_currency"),
-                multicurrency=doc.get("multicurrency"),
-                income_account_id=doc.get("income_account_id"),
-                connected_at=parse_time(doc.get("connected_at")),
-            )
+            return connection_from_doc(account_id, row[0], row[1], json.loads(row[2]), parse_time)
 
         return await self._call(work, write=False)
 
@@ -166,7 +137,7 @@ class SqliteStore(RecordsMixin, RunsMixin):
                 (account_id, expected_version),
             ).rowcount
             return bool(changed) and self._patch_connection(
-                conn, account_id, {"tokens": tokens_doc(tokens)}
+                conn, account_id, {"tokens": tokens_to_doc(tokens, iso_time)}
             )
 
         return await self._call(work)
@@ -177,18 +148,7 @@ class SqliteStore(RecordsMixin, RunsMixin):
         await self.update_connection(account_id, status=status.value, status_reason=reason)
 
     async def update_connection(self, account_id: str, **changes: Any) -> None:
-        allowed = {
-            "status",
-            "status_reason",
-            "company_name",
-            "country",
-            "home_currency",
-            "multicurrency",
-            "income_account_id",
-        }
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"cannot change {sorted(unknown)} on a connection")
+        check_changes(changes)
         await self._call(lambda conn: self._patch_connection(conn, account_id, changes))
 
     # OAuth states
