@@ -21,8 +21,10 @@ def _items(body: bytes) -> list[Candidate]:
     return [item_from_qbo(item) for item in decode_items(body)]
 
 
+Decoder = Callable[[bytes], list[Candidate]]
+
 # Each page is decoded and mapped in one step, off the event loop when it is big.
-ENTITIES: dict[Kind, tuple[str, Callable[[bytes], list[Candidate]]]] = {
+ENTITIES: dict[Kind, tuple[str, Decoder]] = {
     Kind.CLIENTS: ("Customer", _clients),
     Kind.ITEMS: ("Item", _items),
 }
@@ -41,6 +43,7 @@ class QboSource:
         default = 3 * client.limiter.max_in_flight
         self._ahead = max(1, ahead if ahead is not None else default)
         self._counted: dict[Kind, int] = {}
+        self._first: dict[Kind, asyncio.Task[Candidates]] = {}
 
     def __repr__(self) -> str:
         return f"QboSource(realm_id={self.realm_id!r})"
@@ -52,9 +55,21 @@ class QboSource:
 
     async def count(self, kind: Kind) -> int | None:
         """Return how many Customers or Items the company holds, inactive ones included."""
-        total = await self._client.count(ENTITIES[kind][0])
+        entity, decode = ENTITIES[kind]
+        if kind not in self._first:
+            # The first page goes out with the count: both come back after one round trip.
+            self._first[kind] = asyncio.ensure_future(self._read(entity, decode, 1))
+        try:
+            total = await self._client.count(entity)
+        except BaseException:
+            self._cancel(deque([(1, self._first.pop(kind))]))
+            raise
         self._counted[kind] = total
         return total
+
+    async def _read(self, entity: str, decode: Decoder, at: int) -> Candidates:
+        # Decode and map as each page arrives, not in order: the work spreads over the waits.
+        return await self._client.records(entity, decode, at, self._page_size)
 
     async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[SourcePage]:
         """Yield pages in Id order from start (a position a page returned), or from the first."""
@@ -70,13 +85,14 @@ class QboSource:
         counted_end = total + 1
         planned = deque(range(position, counted_end, size))
         fetching: deque[tuple[int, asyncio.Task[Candidates]]] = deque()
-
-        async def read(at: int) -> Candidates:
-            # Decode and map as each page arrives, not in order: the work spreads over the waits.
-            return await self._client.records(entity, decode, at, size)
+        first = self._first.pop(kind, None)
+        if first is not None and planned and planned[0] == 1:
+            fetching.append((planned.popleft(), first))
+        elif first is not None:
+            self._cancel(deque([(1, first)]))
 
         def fetch(at: int) -> None:
-            fetching.append((at, asyncio.ensure_future(read(at))))
+            fetching.append((at, asyncio.ensure_future(self._read(entity, decode, at))))
 
         try:
             while True:
