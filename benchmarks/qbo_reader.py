@@ -5,10 +5,12 @@ Run: python -m benchmarks.qbo_reader [--customers 100000] [--latency-ms 300]
 Each reader meets a simulator of its own, in a child process (so its JSON work does not share
 our event loop, as Intuit's would not), warmed up first. The readers: the whole import into the
 embedded store; QboSource alone (count + pages, as the engine reads); every page at once with
-no order or mapping (the best this machine allows); one page after another. The lower bound is what QBO's limits allow at best: with 10 requests in flight and
-500 per rolling minute, max(ceil(pages / 10) x latency, the time the per-minute budget forces).
-When the count fills the last page exactly, QboSource reads one more (empty) page after the
-others: that is how it notices customers created during the read (§3.2 stop rule).
+no order or mapping (the best this machine allows); one page after another.
+
+The lower bound is what QBO's limits allow at best: with 10 requests in flight and 500 per
+rolling minute, max(ceil(pages / 10) x latency, the time the per-minute budget forces). When the
+count fills the last page exactly, QboSource reads one more (empty) page after the others: that
+is how it notices customers created during the read (§3.2 stop rule).
 """
 
 from __future__ import annotations
