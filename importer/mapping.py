@@ -15,58 +15,65 @@ from qbo.schema import Customer, Item, PhysicalAddress
 def _address(value: PhysicalAddress | None) -> dict[str, str] | None:
     if value is None:
         return None
-    address = {
-        "line1": value.Line1,
-        "line2": value.Line2,
-        "line3": value.Line3,
-        "line4": value.Line4,
-        "line5": value.Line5,
-        "city": value.City,
-        "region": value.CountrySubDivisionCode,
-        "postal_code": value.PostalCode,
-        "country": value.Country,
-    }
-    kept = {key: text for key, text in address.items() if text}
-    return kept or None
+    address = {}
+    for key, text in (
+        ("line1", value.Line1),
+        ("line2", value.Line2),
+        ("line3", value.Line3),
+        ("line4", value.Line4),
+        ("line5", value.Line5),
+        ("city", value.City),
+        ("region", value.CountrySubDivisionCode),
+        ("postal_code", value.PostalCode),
+        ("country", value.Country),
+    ):
+        if text:
+            address[key] = text
+    return address or None
 
 
-def _kept(fields: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in fields.items() if value is not None and value != ""}
-
-
+# Straight-line code: these run once per record of a 100,000-record import.
 def client_from_customer(customer: Customer) -> Candidate:
     """Map a QBO Customer to a client candidate."""
-    email, phone, mobile = customer.PrimaryEmailAddr, customer.PrimaryPhone, customer.Mobile
-    currency, parent = customer.CurrencyRef, customer.ParentRef
-    fields = _kept(
-        {
-            "company": customer.CompanyName,
-            "given_name": customer.GivenName,
-            "family_name": customer.FamilyName,
-            "email": email and email.Address,
-            "phone": phone and phone.FreeFormNumber,
-            "mobile": mobile and mobile.FreeFormNumber,
-            "billing_address": _address(customer.BillAddr),
-            "shipping_address": _address(customer.ShipAddr),
-            "notes": customer.Notes,
-            "currency": currency and currency.value,
-            "taxable": customer.Taxable,
-            "parent_qbo_id": parent and parent.value,
-        }
-    )
+    fields: dict[str, Any] = {}
+    if customer.CompanyName:
+        fields["company"] = customer.CompanyName
+    if customer.GivenName:
+        fields["given_name"] = customer.GivenName
+    if customer.FamilyName:
+        fields["family_name"] = customer.FamilyName
+    if customer.PrimaryEmailAddr and customer.PrimaryEmailAddr.Address:
+        fields["email"] = customer.PrimaryEmailAddr.Address
+    if customer.PrimaryPhone and customer.PrimaryPhone.FreeFormNumber:
+        fields["phone"] = customer.PrimaryPhone.FreeFormNumber
+    if customer.Mobile and customer.Mobile.FreeFormNumber:
+        fields["mobile"] = customer.Mobile.FreeFormNumber
+    if billing := _address(customer.BillAddr):
+        fields["billing_address"] = billing
+    if shipping := _address(customer.ShipAddr):
+        fields["shipping_address"] = shipping
+    if customer.Notes:
+        fields["notes"] = customer.Notes
+    if customer.CurrencyRef and customer.CurrencyRef.value:
+        fields["currency"] = customer.CurrencyRef.value
+    if customer.Taxable is not None:
+        fields["taxable"] = customer.Taxable
+    if customer.ParentRef and customer.ParentRef.value:
+        fields["parent_qbo_id"] = customer.ParentRef.value
     return Candidate(customer.Id, customer.DisplayName, customer.Active, None, fields)
 
 
 def item_from_qbo(item: Item) -> Candidate:
     """Map a QBO Item to an item candidate."""
-    price = item.UnitPrice
-    fields = _kept(
-        {
-            "description": item.Description,
-            "unit_price": None if price is None or not price.is_finite() else str(price),
-            "sku": item.Sku,
-            "taxable": item.Taxable,
-            "type": item.Type,
-        }
-    )
+    fields: dict[str, Any] = {}
+    if item.Description:
+        fields["description"] = item.Description
+    if item.UnitPrice is not None and item.UnitPrice.is_finite():
+        fields["unit_price"] = str(item.UnitPrice)
+    if item.Sku:
+        fields["sku"] = item.Sku
+    if item.Taxable is not None:
+        fields["taxable"] = item.Taxable
+    if item.Type:
+        fields["type"] = item.Type
     return Candidate(item.Id, item.Name, item.Active, item.Type, fields)

@@ -73,9 +73,13 @@ def display_name(name: str) -> str:
     return name.strip()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candidate:
-    """One QBO record offered for import, already mapped to the invoicing account's fields."""
+    """One QBO record offered for import, already mapped to the invoicing account's fields.
+
+    Not frozen: an import makes one per record, and a frozen dataclass is several times slower
+    to build. Nothing changes a candidate after it is made.
+    """
 
     qbo_id: str
     name: str
@@ -85,7 +89,7 @@ class Candidate:
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", name_key(self.name))
+        self.key = name_key(self.name)
 
 
 @dataclass(frozen=True, slots=True)
