@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -132,12 +132,3 @@ def decode_items(body: bytes) -> list[Item]:
     except msgspec.ValidationError:
         return _one_by_one(body, "Item", Item)
 
-
-def customer_from_dict(data: dict[str, Any]) -> Customer:
-    """Return a Customer from QBO JSON already parsed (tests, webhooks, CDC)."""
-    return msgspec.convert(data, Customer, strict=False)
-
-
-def item_from_dict(data: dict[str, Any]) -> Item:
-    """Return an Item from QBO JSON already parsed."""
-    return msgspec.convert(data, Item, strict=False)
