@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -97,24 +98,36 @@ _CUSTOMER_PAGE = msgspec.json.Decoder(_CustomerPage)
 _ITEM_PAGE = msgspec.json.Decoder(_ItemPage)
 
 Row = TypeVar("Row", Customer, Item)
-_ESSENTIAL = ("DisplayName", "Name", "Active", "Type")
+_ESSENTIAL = ("Id", "DisplayName", "Name", "Active", "Type")
+# msgspec names the offending field at the end of its message: "… - at `$.Taxable`".
+_FIELD_PATH = re.compile(r"at `\$\.(\w+)")
+
+
+def _lenient(row: dict[str, Any], entity: str, row_type: type[Row]) -> Row:
+    """Decode one record, leaving out the fields of an unexpected shape (and saying so)."""
+    for _ in range(len(row)):
+        try:
+            return msgspec.convert(row, row_type, strict=False)
+        except msgspec.ValidationError as error:
+            found = _FIELD_PATH.search(str(error))
+            if found is None or found.group(1) not in row or found.group(1) in _ESSENTIAL:
+                break
+            log.warning(
+                "QBO %s %s: %s; reading it without that field", entity, row.get("Id"), error
+            )
+            row = {key: value for key, value in row.items() if key != found.group(1)}
+    essential = {k: row[k] for k in _ESSENTIAL if isinstance(row.get(k), str | bool)}
+    essential["Id"] = str(row.get("Id", ""))
+    log.warning("QBO %s %s has an unexpected shape; reading its name only", entity, essential["Id"])
+    return msgspec.convert(essential, row_type, strict=False)
 
 
 def _one_by_one(body: bytes, entity: str, row_type: type[Row]) -> list[Row]:
-    """Decode each record alone; one of an unexpected shape keeps its essential fields only."""
+    """Decode each record alone, so one record of an unexpected shape spoils nothing else."""
     rows = json.loads(body, parse_float=Decimal).get("QueryResponse", {}).get(entity, [])
-    decoded: list[Row] = []
-    for row in rows if isinstance(rows, list) else []:
-        if not isinstance(row, dict):
-            continue
-        try:
-            decoded.append(msgspec.convert(row, row_type, strict=False))
-        except msgspec.ValidationError as error:
-            essential = {k: row[k] for k in _ESSENTIAL if isinstance(row.get(k), str | bool)}
-            essential["Id"] = str(row.get("Id", ""))
-            log.warning("QBO %s %s: %s; reading its name only", entity, essential["Id"], error)
-            decoded.append(msgspec.convert(essential, row_type, strict=False))
-    return decoded
+    if not isinstance(rows, list):
+        return []
+    return [_lenient(row, entity, row_type) for row in rows if isinstance(row, dict)]
 
 
 def decode_customers(body: bytes) -> list[Customer]:
@@ -131,4 +144,3 @@ def decode_items(body: bytes) -> list[Item]:
         return _ITEM_PAGE.decode(body).QueryResponse.Item
     except msgspec.ValidationError:
         return _one_by_one(body, "Item", Item)
-
