@@ -8,9 +8,9 @@ embedded store; QboSource alone (count + pages, as the engine reads); every page
 no order or mapping (the best this machine allows); one page after another.
 
 The lower bound is what QBO's limits allow at best: with 10 requests in flight and 500 per
-rolling minute, max(ceil(pages / 10) x latency, the time the per-minute budget forces). When the
-count fills the last page exactly, QboSource reads one more (empty) page after the others: that
-is how it notices customers created during the read (§3.2 stop rule).
+rolling minute, max(ceil(pages / 10) x latency, the time the per-minute budget forces). QboSource
+makes two requests the bound leaves out: the count, and, when the count fills the last page
+exactly, the page after it (the §3.2 stop rule); both go out alongside the pages.
 """
 
 from __future__ import annotations

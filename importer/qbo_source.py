@@ -80,10 +80,12 @@ class QboSource:
         total = self._counted.pop(kind, None)
         if total is None:
             total = await self._client.count(entity)
-        # Positions the count promises; beyond them, probe one page at a time until a short page
-        # (records created during the read are not lost that way).
+        # Positions the count promises, and, when they end on a full page, the page after it:
+        # QBO's stop rule is a short or empty page (§3.2), and that page goes out with the
+        # others rather than after them. Records created after the count land there; should
+        # it come back full, pages are probed one at a time until a short one.
         counted_end = total + 1
-        planned = deque(range(position, counted_end, size))
+        planned = deque(range(position, counted_end + 1, size))
         fetching: deque[tuple[int, asyncio.Task[Candidates]]] = deque()
         first = self._first.pop(kind, None)
         if first is not None and planned and planned[0] == 1:

@@ -67,21 +67,39 @@ async def test_a_read_resumes_from_a_returned_position(make_world: MakeWorld) ->
     assert ids == company_ids(world, "Customer")[1000:]
 
 
-async def test_records_added_during_a_read_are_not_lost(make_world: MakeWorld) -> None:
-    world = await make_world(customers=2000)
+async def test_records_created_after_the_count_are_not_lost(make_world: MakeWorld) -> None:
+    world = await make_world(customers=2000)  # the count ends on a full page
     process = await world.process()
     account = await connected(world, process)
     source = await process.service.source_for(account.id)
-    pages = source.pages(Kind.CLIENTS)
 
-    first = await anext(pages)
+    assert await source.count(Kind.CLIENTS) == 2000
     world.sim.company.add_customer("Latecomer Ltd")
-    rest = [page async for page in pages]
+    pages = await read(source, Kind.CLIENTS)
 
-    names = [c.name for page in [first, *rest] for c in page.candidates]
+    names = [c.name for page in pages for c in page.candidates]
     assert len(names) == 2001
     assert names[-1] == "Latecomer Ltd"
-    assert rest[-1].next_position is None
+    assert pages[-1].next_position is None
+
+
+async def test_a_company_growing_past_a_full_page_is_read_to_its_end(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(customers=1000)
+    process = await world.process()
+    account = await connected(world, process)
+    source = await process.service.source_for(account.id)
+
+    assert await source.count(Kind.CLIENTS) == 1000
+    for n in range(1000):  # a whole page more than counted: the probe page comes back full
+        world.sim.company.add_customer(f"Newcomer {n:04d}")
+    world.sim.company.add_customer("Last Of All")
+    pages = await read(source, Kind.CLIENTS)
+
+    names = [c.name for page in pages for c in page.candidates]
+    assert len(names) == 2001
+    assert names[-1] == "Last Of All"
 
 
 async def test_items_map_with_exact_prices(make_world: MakeWorld) -> None:
