@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -89,7 +90,7 @@ class RecordsMixin(SqliteCore):
             record.qbo_id,
             record.run_id,
             created_at or iso_time(self._clock()),
-            to_json(dict(record.fields)),
+            to_json(record.fields if type(record.fields) is dict else dict(record.fields)),
         )
 
     async def insert_records(
@@ -111,7 +112,7 @@ class RecordsMixin(SqliteCore):
                     f"INSERT INTO {table} ({RECORD_COLUMNS}) VALUES "
                     + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(batch))
                     + " ON CONFLICT (account_id, name_key) DO NOTHING",
-                    [value for row in batch for value in row],
+                    list(itertools.chain.from_iterable(batch)),
                 ).rowcount
             if inserted == len(records):
                 return set()
