@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,6 +114,27 @@ class ImportRun:
     pages: int = 0
     next_position: str | None = None
     error: str | None = None
+
+
+def new_run(
+    account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime, now: datetime
+) -> ImportRun:
+    """Return a run about to start: running, owned, with a fresh id."""
+    return ImportRun(
+        id=uuid.uuid4().hex,
+        account_id=account_id,
+        kind=kind,
+        realm_id=realm_id,
+        status=RunStatus.RUNNING,
+        owner=owner,
+        lease_expires_at=lease_until.astimezone(UTC),
+        started_at=now,
+    )
+
+
+def run_lock(account_id: str, kind: Kind) -> str:
+    """Return the value held by the one running import of an account and kind (R8)."""
+    return f"{account_id}:{kind.value}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,11 @@ from storage.base import (
     RunInProgress,
     RunStatus,
     StoreError,
+    new_run,
+    run_lock,
 )
 from storage.mongo.core import MongoCore
-from storage.mongo.documents import Doc, new_id, run_doc, run_from, utc
+from storage.mongo.documents import Doc, run_doc, run_from, utc
 
 _RUNNING = RunStatus.RUNNING.value
 
@@ -32,18 +34,9 @@ class RunsMixin(MongoCore):
         self, account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime
     ) -> ImportRun:
         """Start a run; raise RunInProgress with the running one if there is one (R8)."""
-        lock = f"{account_id}:{kind.value}"
+        lock = run_lock(account_id, kind)
         for _ in range(3):
-            run = ImportRun(
-                id=new_id(),
-                account_id=account_id,
-                kind=kind,
-                realm_id=realm_id,
-                status=RunStatus.RUNNING,
-                owner=owner,
-                lease_expires_at=utc(lease_until),
-                started_at=self._now(),
-            )
+            run = new_run(account_id, kind, realm_id, owner, utc(lease_until), self._now())
             self._trip()
             try:
                 await self.database["import_runs"].insert_one(run_doc(run, lock))

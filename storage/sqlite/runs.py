@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,8 @@ from storage.base import (
     RunInProgress,
     RunStatus,
     StoreError,
+    new_run,
+    run_lock,
 )
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
@@ -62,17 +63,8 @@ class RunsMixin(SqliteCore):
     async def begin_run(
         self, account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime
     ) -> ImportRun:
-        run = ImportRun(
-            id=uuid.uuid4().hex,
-            account_id=account_id,
-            kind=kind,
-            realm_id=realm_id,
-            status=RunStatus.RUNNING,
-            owner=owner,
-            lease_expires_at=utc(lease_until),
-            started_at=self._clock(),
-        )
-        lock = f"{account_id}:{kind.value}"
+        run = new_run(account_id, kind, realm_id, owner, utc(lease_until), self._clock())
+        lock = run_lock(account_id, kind)
 
         def work(conn: sqlite3.Connection) -> ImportRun:
             row = conn.execute(
