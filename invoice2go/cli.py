@@ -53,7 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     importing = commands.add_parser("import", help="import clients, items or both from QBO")
     importing.add_argument("--account", required=True, help="account name")
-    importing.add_argument("what", choices=sorted(KIND_CHOICES), metavar="clients|items|all")
+    importing.add_argument(
+        "what",
+        choices=sorted(KIND_CHOICES),
+        metavar="clients|items|all",
+        help="what to import (also clientes, conceptos, todo)",
+    )
     importing.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     records_cli.add_parsers(commands)

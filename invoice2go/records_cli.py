@@ -33,14 +33,14 @@ def add_parsers(commands: Any) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
         listing = actions.add_parser("list", help=f"list {kind.value}, by name")
-        listing.add_argument("--account", required=True)
+        listing.add_argument("--account", required=True, help="account name")
         listing.add_argument("--search", help="only names containing this text")
         listing.add_argument("--limit", type=int, default=50)
         listing.add_argument("--offset", type=int, default=0)
         listing.add_argument("--json", action="store_true", help="print JSON")
 
         add = actions.add_parser("add", help=f"add a {noun} by hand")
-        add.add_argument("--account", required=True)
+        add.add_argument("--account", required=True, help="account name")
         add.add_argument("name")
         if kind is Kind.ITEMS:
             add.add_argument("--price", type=_price, help="unit price, e.g. 12.50")
@@ -50,8 +50,10 @@ def add_parsers(commands: Any) -> None:
         delete = actions.add_parser(
             "delete", help=f"delete {kind.value} by name or id; they are not imported again"
         )
-        delete.add_argument("--account", required=True)
-        delete.add_argument("names", nargs="+", metavar="NAME_OR_ID")
+        delete.add_argument("--account", required=True, help="account name")
+        delete.add_argument(
+            "names", nargs="+", metavar="NAME_OR_ID", help="a name in any spelling, or an id"
+        )
 
 
 def record_json(record: Record) -> dict[str, Any]:
