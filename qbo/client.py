@@ -69,6 +69,22 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 LARGE_BODY = 64 * 1024
 
+Decoded = TypeVar("Decoded")
+
+
+async def _decoded(body: bytes, decode: Callable[[bytes], Decoded]) -> Decoded:
+    """Decode a body; a big one off the event loop, so the next requests go out meanwhile."""
+    if len(body) < LARGE_BODY:
+        return decode(body)
+    return await asyncio.to_thread(decode, body)
+
+
+def page_statement(entity: str, start: int, size: int, where: str) -> str:
+    """Return the query for one page of an entity in stable Id order."""
+    return (
+        f"SELECT * FROM {entity} WHERE {where} ORDERBY Id STARTPOSITION {start} MAXRESULTS {size}"
+    )
+
 
 class QboClient:
     """Read one QBO company through the Accounting API."""
@@ -95,10 +111,7 @@ class QboClient:
     async def get(self, path: str, params: Mapping[str, str], action: str) -> dict[str, Any]:
         """GET a company resource as JSON (money as Decimal), with retries and one 401 renewal."""
         body, headers = await self._fetch(path, params, action)
-        if len(body) < LARGE_BODY:
-            return self._payload(body, headers, action)
-        # Parse big answers off the event loop, so the next requests go out meanwhile.
-        return await asyncio.to_thread(self._payload, body, headers, action)
+        return await _decoded(body, lambda text: self._payload(text, headers, action))
 
     async def _fetch(
         self, path: str, params: Mapping[str, str], action: str
@@ -181,28 +194,18 @@ class QboClient:
         self, entity: str, start: int, size: int = PAGE_SIZE, where: str = ALL_RECORDS
     ) -> list[dict[str, Any]]:
         """Return one page of an entity in Id order, inactive records included."""
-        statement = (
-            f"SELECT * FROM {entity} WHERE {where} "
-            f"ORDERBY Id STARTPOSITION {start} MAXRESULTS {size}"
-        )
-        rows = (await self.query(statement)).get(entity)
+        rows = (await self.query(page_statement(entity, start, size, where))).get(entity)
         return list(rows) if isinstance(rows, list) else []
 
     async def records(
         self, entity: str, decode: Callable[[bytes], list[Row]], start: int, size: int = PAGE_SIZE
     ) -> list[Row]:
         """Return one page of an entity in Id order as typed records (qbo.schema)."""
-        statement = (
-            f"SELECT * FROM {entity} WHERE {ALL_RECORDS} "
-            f"ORDERBY Id STARTPOSITION {start} MAXRESULTS {size}"
-        )
+        statement = page_statement(entity, start, size, ALL_RECORDS)
         body, headers = await self._fetch("query", {"query": statement}, "reading a page")
         if b'"Fault"' in body[:200] or b'"fault"' in body[:200]:
             self._payload(body, headers, "reading a page")  # raises the fault (§5.3)
-        if len(body) < LARGE_BODY:
-            return decode(body)
-        # Decode big pages off the event loop, so the next requests go out meanwhile.
-        return await asyncio.to_thread(decode, body)
+        return await _decoded(body, decode)
 
     async def count(self, entity: str, where: str = ALL_RECORDS) -> int:
         """Return how many records of an entity match (inactive ones too by default)."""
