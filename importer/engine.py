@@ -146,7 +146,7 @@ class ImportEngine:
             run = await self._store.take_over_run(
                 busy.run.id, busy.run.owner, self._owner, now + self._lease
             )
-        counts = Counts.from_dict(run.counts.as_dict())
+        counts = run.counts.copy()
         return _RunState(run, True, counts, run.pages, run.total, renewed_at=now)
 
     async def _import_pages(
@@ -239,7 +239,7 @@ class ImportEngine:
             await self._store.renew_lease(run_id, self._owner, self._clock())
 
     def _progress(self, state: _RunState) -> Progress:
-        counts = Counts.from_dict(state.counts.as_dict())
+        counts = state.counts.copy()
         return Progress(
             state.run.id, state.run.kind, counts, state.total, state.pages, state.resumed
         )

@@ -228,6 +228,10 @@ class Counts:
         for entry in skipped:
             self.skipped[entry.reason.value] = self.skipped.get(entry.reason.value, 0) + 1
 
+    def copy(self) -> Counts:
+        """Return counts that change independently of these."""
+        return Counts(self.imported, self.failed, dict(self.skipped))
+
     def as_dict(self) -> dict[str, Any]:
         """Return the counts as JSON-ready data, every reason present."""
         return {
