@@ -1,9 +1,10 @@
 """The import engine: read a source page by page, decide with the rules, write, checkpoint.
 
-Per page the store sees a constant number of round trips (look up names, insert, checkpoint),
-never one per record. The unique index is the last guard: a name that a racing writer inserted
-first comes back refused and is counted as "skipped: exists". A run interrupted at any point is
-resumed from its last checkpoint by the next import of the same account and kind.
+Per batch of pages the store sees a constant number of round trips (look up names, insert,
+checkpoint), never one per record; a batch is one page, or several when writing falls behind.
+The unique index is the last guard: a name that a racing writer inserted first comes back
+refused and is counted as "skipped: exists". A run interrupted at any point is resumed from its
+last checkpoint by the next import of the same account and kind.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from importer.lease import is_stale, worker_identity
 from importer.rules import (
+    Candidate,
     Counts,
     ExistingRecord,
     Kind,
@@ -67,21 +70,59 @@ class _RunState:
     renewed_at: datetime | None = None
 
 
-async def read_ahead(pages: AsyncIterator[SourcePage]) -> AsyncIterator[SourcePage]:
-    """Yield pages while the next one is already being read, so reading overlaps writing."""
-    pending: asyncio.Future[SourcePage | None] = asyncio.ensure_future(anext(pages, None))
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Pages read in a row, written as one: their candidates and where the page after starts."""
+
+    pages: int
+    candidates: list[Candidate]
+    next_position: str | None
+
+
+_END = object()
+
+
+async def batches(pages: AsyncIterator[SourcePage], max_pages: int) -> AsyncIterator[Batch]:
+    """Yield the pages in order, as they come: the next page and every page read behind it.
+
+    The source is read in a task of its own, never waiting for writes. A batch holds one page
+    while writing keeps up and grows (to max_pages) when it falls behind, so one look-up,
+    insert and checkpoint carry several pages: less work per record exactly when it counts.
+    """
+    ready: asyncio.Queue[Any] = asyncio.Queue(max(1, max_pages))
+
+    async def read() -> None:
+        try:
+            async for page in pages:
+                await ready.put(page)
+        except Exception as error:
+            await ready.put(error)
+        finally:
+            aclose = getattr(pages, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        await ready.put(_END)
+
+    reader = asyncio.ensure_future(read())
     try:
-        while (page := await pending) is not None:
-            pending = asyncio.ensure_future(anext(pages, None))
-            yield page
+        while True:
+            taken: list[SourcePage] = []
+            item = await ready.get()
+            while isinstance(item, SourcePage):
+                taken.append(item)
+                item = None if len(taken) == max_pages or ready.empty() else ready.get_nowait()
+            if taken:
+                candidates = [c for page in taken for c in page.candidates]
+                yield Batch(len(taken), candidates, taken[-1].next_position)
+            if item is _END:
+                return
+            if isinstance(item, Exception):
+                raise item
     finally:
-        if not pending.done():
-            pending.cancel()
+        if not reader.done():
+            reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await pending
-        aclose = getattr(pages, "aclose", None)
-        if aclose is not None:
-            await aclose()
+                await reader
 
 
 class ImportEngine:
@@ -94,8 +135,12 @@ class ImportEngine:
         lease_seconds: int = 60,
         owner: str | None = None,
         clock: Clock = utcnow,
+        batch_pages: int = 10,
     ) -> None:
         self._store = store
+        # At most this many source pages are written as one (see batches()): 10 QBO pages
+        # are 10,000 records, one insert and one skip list well within a MongoDB document.
+        self._batch_pages = batch_pages
         self._lease = timedelta(seconds=lease_seconds)
         self._owner = owner or worker_identity()
         self._clock = clock
@@ -118,9 +163,14 @@ class ImportEngine:
                 state.total = await source.count(kind)
             if not state.resumed or run.next_position is not None or run.pages == 0:
                 start = run.next_position if state.resumed else None
-                pages = read_ahead(source.pages(kind, start))
+                pages = source.pages(kind, start)
                 await self._import_pages(
-                    state, account_id, kind, source.realm_id, pages, on_progress
+                    state,
+                    account_id,
+                    kind,
+                    source.realm_id,
+                    batches(pages, self._batch_pages),
+                    on_progress,
                 )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
         except LeaseLost:
@@ -155,29 +205,29 @@ class ImportEngine:
         account_id: str,
         kind: Kind,
         realm_id: str,
-        pages: AsyncIterator[SourcePage],
+        incoming: AsyncIterator[Batch],
         on_progress: ProgressListener | None,
     ) -> None:
-        """Write each page while the next one is looked up and decided, so the two overlap."""
+        """Write each batch while the next one is looked up and decided, so the two overlap."""
         writing: asyncio.Future[None] | None = None
         in_flight: dict[str, ExistingRecord] = {}
         try:
-            async for page in pages:
+            async for batch in incoming:
                 known = await self._store.lookup(
                     account_id,
                     kind,
                     realm_id,
-                    [c.key for c in page.candidates],
-                    [c.qbo_id for c in page.candidates],
+                    [c.key for c in batch.candidates],
+                    [c.qbo_id for c in batch.candidates],
                 )
-                # The look-up may not see the page still being written: count its names as
-                # held. (If a racing writer took one of them first, a record of this page with
+                # The look-up may not see the batch still being written: count its names as
+                # held. (If a racing writer took one of them first, a record of this batch with
                 # that name is called a duplicate instead of existing; both are skipped.)
                 known = Known(
                     {**in_flight, **known.existing}, known.deleted_keys, known.deleted_qbo_ids
                 )
                 decision = decide_page(
-                    kind, page.candidates, known, realm_id=realm_id, run_id=state.run.id
+                    kind, batch.candidates, known, realm_id=realm_id, run_id=state.run.id
                 )
                 if writing is not None:
                     await writing
@@ -186,23 +236,25 @@ class ImportEngine:
                     for c in decision.to_insert
                 }
                 writing = asyncio.ensure_future(
-                    self._write_page(state, account_id, kind, realm_id, page, decision, on_progress)
+                    self._write_batch(
+                        state, account_id, kind, realm_id, batch, decision, on_progress
+                    )
                 )
             if writing is not None:
                 await writing
         except BaseException:
             if writing is not None and not writing.done():
-                # A page being written is one transaction and a checkpoint: let it land first.
+                # A batch being written is one transaction and a checkpoint: let it land first.
                 await asyncio.wait([writing])
             raise
 
-    async def _write_page(
+    async def _write_batch(
         self,
         state: _RunState,
         account_id: str,
         kind: Kind,
         realm_id: str,
-        page: SourcePage,
+        batch: Batch,
         decision: PageDecision,
         on_progress: ProgressListener | None,
     ) -> None:
@@ -218,11 +270,11 @@ class ImportEngine:
         inserted, raced = refused_as_existing(decision, refused)
         skipped = decision.skipped + raced
         state.counts.add(len(inserted) + len(decision.already_imported), skipped)
-        state.pages += 1
+        state.pages += batch.pages
         await self._store.save_checkpoint(
             run.id,
             self._owner,
-            Checkpoint(state.pages, page.next_position, state.counts, skipped, state.total),
+            Checkpoint(state.pages, batch.next_position, state.counts, skipped, state.total),
         )
         await self._renew_if_due(state)
         if on_progress is not None:

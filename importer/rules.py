@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Kind(StrEnum):
@@ -92,9 +92,9 @@ class Candidate:
         self.key = name_key(self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class ExistingRecord:
-    """What the store knows about a record already holding a name key."""
+class ExistingRecord(NamedTuple):
+    """What the store knows about a record already holding a name key (a tuple: one is made
+    per record of a page, and a tuple is the cheapest thing to make)."""
 
     qbo_realm: str | None
     qbo_id: str | None
@@ -128,8 +128,9 @@ class PageDecision:
     skipped: tuple[Skipped, ...]
 
 
-def qbo_sort_key(qbo_id: str) -> tuple[int, str]:
-    """Order QBO Ids numerically (they are numeric strings), anything else after them."""
+def in_qbo_order(candidate: Candidate) -> tuple[int, str]:
+    """Order by QBO Id, numerically (Ids are numeric strings), anything else after them."""
+    qbo_id = candidate.qbo_id
     return (int(qbo_id), "") if qbo_id.isdigit() else (1 << 62, qbo_id)
 
 
@@ -170,7 +171,7 @@ def decide_page(
     def skip(candidate: Candidate, reason: SkipReason) -> None:
         skipped.append(Skipped(candidate.qbo_id, display_name(candidate.name), reason))
 
-    for candidate in sorted(candidates, key=lambda c: qbo_sort_key(c.qbo_id)):
+    for candidate in sorted(candidates, key=in_qbo_order):
         reason = precheck(kind, candidate)
         if reason is not None:
             skip(candidate, reason)

@@ -139,7 +139,8 @@ def run_lock(account_id: str, kind: Kind) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
-    """What a run has done after a page: cumulative counts, this page's skips, where to go on."""
+    """What a run has done after a batch of pages: cumulative counts, the batch's skips (kept
+    under page_no, the number of pages done), where to go on."""
 
     page_no: int
     next_position: str | None
@@ -253,7 +254,7 @@ class Store(Protocol):
         """Extend the lease; raise LeaseLost when the run has another owner."""
 
     async def save_checkpoint(self, run_id: str, owner: str, checkpoint: Checkpoint) -> None:
-        """Store a page's outcome in one round trip; raise LeaseLost if not the owner."""
+        """Store a batch's outcome in one round trip; raise LeaseLost if not the owner."""
 
     async def finish_run(
         self, run_id: str, owner: str, status: RunStatus, error: str | None = None

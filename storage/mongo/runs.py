@@ -60,7 +60,15 @@ class RunsMixin(MongoCore):
             return_document=ReturnDocument.AFTER,
         )
         if doc is not None:
-            return run_from(doc)
+            taken = run_from(doc)
+            # Skips its last owner saved for pages past its checkpoint (it died between the
+            # two writes of save_checkpoint): those pages are read again, perhaps in other
+            # batches, so their skips are saved anew.
+            self._trip()
+            await self.database["import_skips"].delete_many(
+                {"run_id": run_id, "page_no": {"$gt": taken.pages}}
+            )
+            return taken
         run = await self.get_run(run_id)
         if run is None:
             raise StoreError(f"no import run {run_id}")
@@ -77,7 +85,7 @@ class RunsMixin(MongoCore):
             raise self._lost(run_id)
 
     async def save_checkpoint(self, run_id: str, owner: str, checkpoint: Checkpoint) -> None:
-        """Store a page's outcome in two round trips; raise LeaseLost if not the owner."""
+        """Store a batch's outcome in two round trips; raise LeaseLost if not the owner."""
         progress: Doc = {
             "counts": checkpoint.counts.as_dict(),
             "pages": checkpoint.page_no,
@@ -85,9 +93,9 @@ class RunsMixin(MongoCore):
         }
         if checkpoint.total is not None:
             progress["total"] = checkpoint.total
-        # Skips first, counts second: a crash in between leaves the page unsaved, so the page is
-        # read again and its skips replaced. One document per page keeps every document bounded
-        # by the page size.
+        # Skips first, counts second: a crash in between leaves the batch unsaved, so its pages
+        # are read again (take_over_run drops the orphaned skips). One document per batch keeps
+        # every document bounded: at most 10 pages of 1,000 skips.
         page = {"_id": f"{run_id}:{checkpoint.page_no}"}
         skips = self.database["import_skips"]
         self._trip()

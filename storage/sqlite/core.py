@@ -58,6 +58,9 @@ class SqliteCore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            # Up to 32 MiB of pages in memory (the default is 2 MiB): a big import inserts names
+            # all over the unique index, and a small cache reads its pages back for every batch.
+            conn.execute("PRAGMA cache_size=-32768")
             lane.conn = conn
         return lane.conn
 

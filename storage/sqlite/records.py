@@ -40,6 +40,7 @@ class RecordsMixin(SqliteCore):
     ) -> Known:
         table = table_of(kind)
         asked_keys, asked_ids = set(keys), set(qbo_ids)
+        keys_json, ids_json = to_json(list(keys)), to_json(list(qbo_ids))
 
         def work(conn: sqlite3.Connection) -> Known:
             existing = {
@@ -47,7 +48,7 @@ class RecordsMixin(SqliteCore):
                 for row in conn.execute(
                     f"SELECT name_key, qbo_realm, qbo_id, run_id FROM {table} "
                     "WHERE account_id = ? AND name_key IN (SELECT value FROM json_each(?))",
-                    (account_id, to_json(list(keys))),
+                    (account_id, keys_json),
                 )
             }
             deleted_keys: set[str] = set()
@@ -63,11 +64,11 @@ class RecordsMixin(SqliteCore):
                 (
                     account_id,
                     kind.value,
-                    to_json(list(keys)),
+                    keys_json,
                     account_id,
                     kind.value,
                     realm_id,
-                    to_json(list(qbo_ids)),
+                    ids_json,
                 ),
             ):
                 if key in asked_keys:
@@ -79,17 +80,17 @@ class RecordsMixin(SqliteCore):
         return await self._call(work, write=False)
 
     def _record_row(
-        self, account_id: str, record: NewRecord, created_at: str | None = None
+        self, account_id: str, record: NewRecord, record_id: str, created_at: str
     ) -> tuple[Any, ...]:
         return (
-            self._ids.new(),
+            record_id,
             account_id,
             record.name,
             record.name_key,
             record.qbo_realm,
             record.qbo_id,
             record.run_id,
-            created_at or iso_time(self._clock()),
+            created_at,
             to_json(record.fields if type(record.fields) is dict else dict(record.fields)),
         )
 
@@ -100,7 +101,10 @@ class RecordsMixin(SqliteCore):
             return set()
         table = table_of(kind)
         now = iso_time(self._clock())
-        rows = [self._record_row(account_id, record, now) for record in records]
+        rows = [
+            self._record_row(account_id, record, record_id, now)
+            for record, record_id in zip(records, self._ids.many(len(records)), strict=True)
+        ]
 
         def work(conn: sqlite3.Connection) -> set[str]:
             inserted = 0
@@ -144,7 +148,7 @@ class RecordsMixin(SqliteCore):
         )
 
     async def add_record(self, account_id: str, kind: Kind, record: NewRecord) -> Record:
-        row = self._record_row(account_id, record)
+        row = self._record_row(account_id, record, self._ids.new(), iso_time(self._clock()))
         table = table_of(kind)
 
         def work(conn: sqlite3.Connection) -> None:

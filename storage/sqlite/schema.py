@@ -136,9 +136,12 @@ def table_of(kind: Kind) -> str:
     return "clients" if kind is Kind.CLIENTS else "items"
 
 
+_JSON = msgspec.json.Encoder(enc_hook=str)
+
+
 def to_json(value: Any) -> str:
     """Return value as compact JSON text; Decimals become decimal strings."""
-    return msgspec.json.encode(value, enc_hook=str).decode()
+    return _JSON.encode(value).decode()
 
 
 class RecordIds:
@@ -154,4 +157,9 @@ class RecordIds:
 
     def new(self) -> str:
         """Return a new id (32 hex digits, like a UUID)."""
-        return f"{time.time_ns() // 1000:014x}{self._tag}{next(self._count) % 0x10000000:08x}"
+        return self.many(1)[0]
+
+    def many(self, n: int) -> list[str]:
+        """Return n new ids, in order: one clock reading for them all."""
+        prefix = f"{time.time_ns() // 1000:014x}{self._tag}"
+        return [f"{prefix}{next(self._count) % 0x10000000:08x}" for _ in range(n)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -88,10 +89,68 @@ async def test_progress_is_reported_after_every_page(store: SqliteStore) -> None
     async def listen(progress: Progress) -> None:
         seen.append(progress)
 
-    await ImportEngine(store).run(
+    await ImportEngine(store, batch_pages=1).run(
         account_id, Kind.CLIENTS, SyntheticSource(customers=25, page_size=10), on_progress=listen
     )
     assert [(p.counts.imported, p.total) for p in seen] == [(10, 25), (20, 25), (25, 25)]
+
+
+class HeldStore(SqliteStore):
+    """The embedded store, whose first insert waits until the test lets it go."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.writing = asyncio.Event()
+        self.release = asyncio.Event()
+        self.inserts: list[int] = []
+
+    async def insert_records(
+        self, account_id: str, kind: Kind, records: Sequence[NewRecord]
+    ) -> set[str]:
+        if not self.inserts:
+            self.writing.set()
+            await self.release.wait()
+        self.inserts.append(len(records))
+        return await super().insert_records(account_id, kind, records)
+
+
+async def test_pages_read_while_a_write_is_slow_are_written_together(tmp_path: Path) -> None:
+    store = HeldStore(tmp_path / "held.sqlite3")
+    await store.migrate()
+    account_id = await new_account(store)  # type: ignore[arg-type]
+    seen: list[Progress] = []
+
+    async def listen(progress: Progress) -> None:
+        seen.append(progress)
+        if progress.pages == 1:
+            assert store.inserts == [10]
+
+    read_all = asyncio.Event()
+
+    class AfterTheFirstWrite(SyntheticSource):
+        """Page 1 at once, the others only once page 1 is being written."""
+
+        async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+            async for page in super().pages(kind, start):
+                yield page
+                await store.writing.wait()
+            read_all.set()
+
+    source = AfterTheFirstWrite(customers=45, page_size=10)
+    running = asyncio.ensure_future(
+        ImportEngine(store).run(account_id, Kind.CLIENTS, source, on_progress=listen)
+    )
+    await read_all.wait()  # every page is read while the first one is being written
+    store.release.set()
+    run = await running
+
+    assert store.inserts == [10, 35]
+    assert [(p.pages, p.counts.imported) for p in seen] == [(1, 10), (5, 45)]
+    assert run.pages == 5
+    assert await names(store, account_id, Kind.CLIENTS) == sorted(
+        f"Customer {n:06d}" for n in range(1, 46)
+    )
+    await store.close()
 
 
 async def test_page_writes_take_a_constant_number_of_round_trips(store: SqliteStore) -> None:
@@ -122,18 +181,22 @@ class CrashingStore(SqliteStore):
         return refused
 
 
+@pytest.mark.parametrize("batch_pages", [1, 4])
 async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
-    tmp_path: Path,
+    tmp_path: Path, batch_pages: int
 ) -> None:
     path = tmp_path / "crash.sqlite3"
     crashing = CrashingStore(path)
-    crashing.crash_on_page = 3
+    crashing.crash_on_page = 2
     await crashing.migrate()
     account_id = await new_account(crashing)  # type: ignore[arg-type]
+    hand_made = NewRecord("CUSTOMER 000017", name_key("Customer 000017"))
+    await crashing.add_record(account_id, Kind.CLIENTS, hand_made)
     source = SyntheticSource(customers=95, page_size=10)
 
+    dying = ImportEngine(crashing, owner="host-a:1:dead", batch_pages=batch_pages)
     with pytest.raises(Crash):
-        await ImportEngine(crashing, owner="host-a:1:dead").run(account_id, Kind.CLIENTS, source)
+        await dying.run(account_id, Kind.CLIENTS, source)
     await crashing.close()
 
     store = SqliteStore(path)
@@ -142,12 +205,17 @@ async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
     reference = SqliteStore(tmp_path / "reference.sqlite3")
     await reference.migrate()
     other = await new_account(reference)  # type: ignore[arg-type]
+    await reference.add_record(other, Kind.CLIENTS, hand_made)
     uninterrupted = await ImportEngine(reference).run(other, Kind.CLIENTS, source)
 
     assert summary(resumed) == summary(uninterrupted)
+    assert resumed.counts.imported == 94
     assert resumed.pages == uninterrupted.pages == 10
     assert await names(store, account_id, Kind.CLIENTS) == await names(
         reference, other, Kind.CLIENTS
+    )
+    assert await store.skipped_entries(resumed.id) == await reference.skipped_entries(
+        uninterrupted.id
     )
     await store.close()
     await reference.close()
