@@ -8,9 +8,12 @@ embedded store; QboSource alone (count + pages, as the engine reads); every page
 no order or mapping (the best this machine allows); one page after another.
 
 The lower bound is what QBO's limits allow at best: with 10 requests in flight and 500 per
-rolling minute, max(ceil(pages / 10) x latency, the time the per-minute budget forces). QboSource
-makes two requests the bound leaves out: the count, and, when the count fills the last page
-exactly, the page after it (the §3.2 stop rule); both go out alongside the pages.
+rolling minute, max(ceil(pages / 10) x latency, the time the per-minute budget forces). It
+counts the pages holding records only. A reader that follows §3.2 must also see a short or
+empty page to stop, so when the records fill their last page exactly it reads one page more:
+the table shows that bound too (3.3 s for 100,000 customers against 3.0 s). The ratios are
+taken against the stricter 3.0 s. QboSource makes one request more still, the count (for the
+progress total); it goes out with the first page.
 """
 
 from __future__ import annotations
@@ -64,44 +67,70 @@ async def _timed(work: Callable[[], Awaitable[int]]) -> tuple[float, int]:
     return time.perf_counter() - started, records
 
 
-Reader = Callable[[argparse.Namespace, Callable[[], QboClient]], Awaitable[int]]
+Reader = Callable[[argparse.Namespace, Callable[[], QboClient]], Awaitable[tuple[float, int]]]
 
 
-async def count_and_pages(args: argparse.Namespace, client: Callable[[], QboClient]) -> int:
+async def count_and_pages(
+    args: argparse.Namespace, client: Callable[[], QboClient]
+) -> tuple[float, int]:
     """Read as the import engine does: count (for progress), then every page through QboSource."""
-    source = QboSource(client())
-    await source.count(Kind.CLIENTS)
-    return sum([len(page.candidates) async for page in source.pages(Kind.CLIENTS)])
+
+    async def read() -> int:
+        source = QboSource(client())
+        await source.count(Kind.CLIENTS)
+        return sum([len(page.candidates) async for page in source.pages(Kind.CLIENTS)])
+
+    return await _timed(read)
 
 
-async def whole_import(args: argparse.Namespace, client: Callable[[], QboClient]) -> int:
-    """Import into a new embedded store: count, read, decide and write every page."""
+async def whole_import(
+    args: argparse.Namespace, client: Callable[[], QboClient]
+) -> tuple[float, int]:
+    """Import into an empty embedded store: count, read, decide and write every page.
+
+    Timed from the start of the run until it is finished (every record committed); opening
+    the store before and closing it after (a WAL checkpoint) are left out, as in a service.
+    """
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "bench.sqlite3")
         await store.migrate()
         account = await store.create_account("Benchmark", "premium")
-        run = await ImportEngine(store).run(account.id, Kind.CLIENTS, QboSource(client()))
+
+        async def run() -> int:
+            finished = await ImportEngine(store).run(account.id, Kind.CLIENTS, QboSource(client()))
+            return finished.counts.seen
+
+        timed = await _timed(run)
         await store.close()
-    return run.counts.seen
+    return timed
 
 
-async def unordered(args: argparse.Namespace, client: Callable[[], QboClient]) -> int:
-    """All pages at once, no order, no mapping: the best any reader gets from this machine."""
-    reader = client()
+async def _all_pages(args: argparse.Namespace, reader: QboClient) -> int:
     pages = range(1, args.customers + 1, PAGE_SIZE)
     rows = await asyncio.gather(*(reader.page("Customer", start) for start in pages))
     return sum(len(page) for page in rows)
 
 
-async def sequential(args: argparse.Namespace, client: Callable[[], QboClient]) -> int:
+async def unordered(args: argparse.Namespace, client: Callable[[], QboClient]) -> tuple[float, int]:
+    """All pages at once, no order, no mapping: the best any reader gets from this machine."""
+    return await _timed(lambda: _all_pages(args, client()))
+
+
+async def sequential(
+    args: argparse.Namespace, client: Callable[[], QboClient]
+) -> tuple[float, int]:
     """One page after another, as a naive integration reads."""
-    reader, start, records = client(), 1, 0
-    while True:
-        rows = await reader.page("Customer", start)
-        records += len(rows)
-        if len(rows) < PAGE_SIZE:
-            return records
-        start += len(rows)
+
+    async def read() -> int:
+        reader, start, records = client(), 1, 0
+        while True:
+            rows = await reader.page("Customer", start)
+            records += len(rows)
+            if len(rows) < PAGE_SIZE:
+                return records
+            start += len(rows)
+
+    return await _timed(read)
 
 
 READERS: list[tuple[str, Reader]] = [
@@ -124,8 +153,8 @@ async def measure(
 
         # Warm the connection pool and the simulator's encoded rows (Intuit's servers have no
         # cold start per crawl); the simulator's per-minute budget is then raised for the run.
-        await unordered(args, client)
-        return await _timed(lambda: reader(args, client))
+        await _all_pages(args, client())
+        return await reader(args, client)
 
 
 def run_reader(args: argparse.Namespace, reader: Reader) -> tuple[float, int]:
@@ -159,10 +188,18 @@ def main() -> None:
     args = parser.parse_args()
     pages = math.ceil(args.customers / PAGE_SIZE)
     bound = lower_bound(pages, args.latency_ms / 1000, args.in_flight, args.per_minute)
+    stop_page = 1 if args.customers % PAGE_SIZE == 0 else 0
+    correct = lower_bound(
+        pages + stop_page, args.latency_ms / 1000, args.in_flight, args.per_minute
+    )
     print(f"{args.customers:,} customers, {pages} pages, {args.latency_ms:g} ms per request,")
     print(f"limits: {args.in_flight} in flight, {args.per_minute}/min\n")
     print(f"{'reader':<32}{'records':>10}{'seconds':>10}{'x bound':>10}")
     print(f"{'lower bound (QBO limits)':<32}{args.customers:>10,}{bound:>10.2f}{1:>10.2f}")
+    print(
+        f"{'  with the empty page (§3.2)':<32}{args.customers:>10,}{correct:>10.2f}"
+        f"{correct / bound:>10.2f}"
+    )
     times: dict[str, float] = {}
     for name, reader in READERS:
         seconds, records = run_reader(args, reader)

@@ -125,6 +125,35 @@ async def batches(pages: AsyncIterator[SourcePage], max_pages: int) -> AsyncIter
                 await reader
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    decision: PageDecision
+    records: list[NewRecord]
+    held: dict[str, ExistingRecord]
+
+
+def _plan(
+    kind: Kind,
+    candidates: list[Candidate],
+    known: Known,
+    in_flight: dict[str, ExistingRecord],
+    realm_id: str,
+    run_id: str,
+) -> _Plan:
+    """Decide a batch and make the records to insert: plain work, no I/O."""
+    # The look-up may not see the batch still being written: count its names as held. (If a
+    # racing writer took one of them first, a record of this batch with that name is called a
+    # duplicate instead of existing; both are skipped.)
+    known = Known({**in_flight, **known.existing}, known.deleted_keys, known.deleted_qbo_ids)
+    decision = decide_page(kind, candidates, known, realm_id=realm_id, run_id=run_id)
+    records = [
+        NewRecord(display_name(c.name), c.key, c.fields, realm_id, c.qbo_id, run_id)
+        for c in decision.to_insert
+    ]
+    held = {c.key: ExistingRecord(realm_id, c.qbo_id, run_id) for c in decision.to_insert}
+    return _Plan(decision, records, held)
+
+
 class ImportEngine:
     """Runs imports for any account and kind against one store."""
 
@@ -220,25 +249,16 @@ class ImportEngine:
                     [c.key for c in batch.candidates],
                     [c.qbo_id for c in batch.candidates],
                 )
-                # The look-up may not see the batch still being written: count its names as
-                # held. (If a racing writer took one of them first, a record of this batch with
-                # that name is called a duplicate instead of existing; both are skipped.)
-                known = Known(
-                    {**in_flight, **known.existing}, known.deleted_keys, known.deleted_qbo_ids
-                )
-                decision = decide_page(
-                    kind, batch.candidates, known, realm_id=realm_id, run_id=state.run.id
+                # Deciding thousands of records takes a while: off the event loop, so reading
+                # goes on meanwhile.
+                plan = await asyncio.to_thread(
+                    _plan, kind, batch.candidates, known, in_flight, realm_id, state.run.id
                 )
                 if writing is not None:
                     await writing
-                in_flight = {
-                    c.key: ExistingRecord(realm_id, c.qbo_id, state.run.id)
-                    for c in decision.to_insert
-                }
+                in_flight = plan.held
                 writing = asyncio.ensure_future(
-                    self._write_batch(
-                        state, account_id, kind, realm_id, batch, decision, on_progress
-                    )
+                    self._write_batch(state, account_id, kind, batch, plan, on_progress)
                 )
             if writing is not None:
                 await writing
@@ -253,23 +273,15 @@ class ImportEngine:
         state: _RunState,
         account_id: str,
         kind: Kind,
-        realm_id: str,
         batch: Batch,
-        decision: PageDecision,
+        plan: _Plan,
         on_progress: ProgressListener | None,
     ) -> None:
         run = state.run
-        refused = await self._store.insert_records(
-            account_id,
-            kind,
-            [
-                NewRecord(display_name(c.name), c.key, c.fields, realm_id, c.qbo_id, run.id)
-                for c in decision.to_insert
-            ],
-        )
-        inserted, raced = refused_as_existing(decision, refused)
-        skipped = decision.skipped + raced
-        state.counts.add(len(inserted) + len(decision.already_imported), skipped)
+        refused = await self._store.insert_records(account_id, kind, plan.records)
+        inserted, raced = refused_as_existing(plan.decision, refused)
+        skipped = plan.decision.skipped + raced
+        state.counts.add(len(inserted) + len(plan.decision.already_imported), skipped)
         state.pages += batch.pages
         await self._store.save_checkpoint(
             run.id,

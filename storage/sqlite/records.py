@@ -101,12 +101,14 @@ class RecordsMixin(SqliteCore):
             return set()
         table = table_of(kind)
         now = iso_time(self._clock())
-        rows = [
-            self._record_row(account_id, record, record_id, now)
-            for record, record_id in zip(records, self._ids.many(len(records)), strict=True)
-        ]
 
         def work(conn: sqlite3.Connection) -> set[str]:
+            # Rows are made here, on the store's thread: the event loop stays free meanwhile.
+            ids = self._ids.many(len(records))
+            rows = [
+                self._record_row(account_id, record, record_id, now)
+                for record, record_id in zip(records, ids, strict=True)
+            ]
             inserted = 0
             # Multi-row statements: one step (and one release of the GIL) for a whole batch,
             # not one per record; 9 parameters a row stay below SQLite's 32,766 a statement.
