@@ -278,3 +278,47 @@ async def test_a_failed_import_is_recorded_and_the_next_one_can_start(store: Sql
     again = await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=30))
     assert again.counts.as_dict()["skipped"]["exists"] == 10
     assert again.counts.imported == 20
+
+
+async def test_a_stopped_import_closes_its_source_and_the_next_one_starts_at_once(
+    store: SqliteStore,
+) -> None:
+    account_id = await new_account(store)
+    first_page_written = asyncio.Event()
+    source_closed = asyncio.Event()
+
+    class Stalling(SyntheticSource):
+        """One page, then QuickBooks never answers again."""
+
+        async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+            try:
+                async for page in super().pages(kind, start):
+                    yield page
+                    await asyncio.Event().wait()
+            finally:
+                source_closed.set()
+
+    stopped: list[str] = []
+
+    async def listen(progress: Progress) -> None:
+        stopped.append(progress.run_id)
+        first_page_written.set()
+
+    source = Stalling(customers=25, page_size=10)
+    running = asyncio.ensure_future(
+        ImportEngine(store).run(account_id, Kind.CLIENTS, source, on_progress=listen)
+    )
+    await first_page_written.wait()
+    running.cancel()  # Ctrl-C, or the worker shutting down
+    with pytest.raises(asyncio.CancelledError):
+        await running
+
+    assert source_closed.is_set()
+    # The stopped run gave its lease back: the next import resumes it without waiting.
+    resumed = await ImportEngine(store).run(
+        account_id, Kind.CLIENTS, SyntheticSource(customers=25, page_size=10)
+    )
+    assert resumed.status is RunStatus.SUCCEEDED
+    assert resumed.id == stopped[0]
+    assert (resumed.pages, resumed.counts.imported) == (3, 25)
+    assert await store.count_records(account_id, Kind.CLIENTS) == 25
