@@ -192,15 +192,12 @@ class ImportEngine:
                 state.total = await source.count(kind)
             if not state.resumed or run.next_position is not None or run.pages == 0:
                 start = run.next_position if state.resumed else None
-                pages = source.pages(kind, start)
-                await self._import_pages(
-                    state,
-                    account_id,
-                    kind,
-                    source.realm_id,
-                    batches(pages, self._batch_pages),
-                    on_progress,
-                )
+                pages = batches(source.pages(kind, start), self._batch_pages)
+                # Closed on the way out, whatever happens: reading stops with the import.
+                async with contextlib.aclosing(pages):
+                    await self._import_pages(
+                        state, account_id, kind, source.realm_id, pages, on_progress
+                    )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
         except LeaseLost:
             raise

@@ -322,3 +322,35 @@ async def test_a_stopped_import_closes_its_source_and_the_next_one_starts_at_onc
     assert resumed.id == stopped[0]
     assert (resumed.pages, resumed.counts.imported) == (3, 25)
     assert await store.count_records(account_id, Kind.CLIENTS) == 25
+
+
+class CheckpointFails(SqliteStore):
+    """The embedded store, failing to save any checkpoint."""
+
+    async def save_checkpoint(self, *args: Any) -> None:
+        raise RuntimeError("disk full")
+
+
+async def test_a_failed_write_stops_reading_at_once(tmp_path: Path) -> None:
+    store = CheckpointFails(tmp_path / "full.sqlite3")
+    await store.migrate()
+    account_id = await new_account(store)  # type: ignore[arg-type]
+    source_closed = asyncio.Event()
+
+    class Endless(SyntheticSource):
+        """Page after page, for as long as anyone reads."""
+
+        async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+            try:
+                while True:
+                    async for page in super().pages(kind, start):
+                        yield page
+            finally:
+                source_closed.set()
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        await ImportEngine(store).run(account_id, Kind.CLIENTS, Endless(customers=25, page_size=10))
+    assert source_closed.is_set()
+    [failed] = await store.list_runs(account_id)
+    assert (failed.status, failed.error) == (RunStatus.FAILED, "disk full")
+    await store.close()
