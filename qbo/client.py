@@ -249,7 +249,11 @@ class QboClient:
         return await self.read_all("TaxCode", "Active = true")
 
     async def changes(self, entities: Sequence[str], since: str) -> dict[str, list[dict[str, Any]]]:
-        """Return records of these entities changed since an ISO time (CDC, ≤30 days back)."""
+        """Return records of these entities changed since an ISO time (CDC, ≤30 days back).
+
+        A record merged away in QuickBooks comes back as a stub: Id, `"status": "Deleted"`,
+        MetaData.LastUpdatedTime and nothing else.
+        """
         params = {"entities": ",".join(entities), "changedSince": since}
         body = await self.get("cdc", params, "reading recent changes")
         found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}

@@ -9,6 +9,9 @@ POST   /_simulator/tokens                 a token response, as after consent + c
 POST   /_simulator/expire-access-tokens   every access token issued so far stops working
 POST   /_simulator/company/{entity}       add a Customer or Item (JSON fields, no checks)
 POST   /_simulator/company/{entity}/{id}  change fields of a record (sparse, no checks)
+POST   /_simulator/company/{entity}/{id}/merge  {"into": id}: merge the record into another; it
+                                          is deleted (CDC stub); answers the survivor and the
+                                          Merge webhook event to pass to /_simulator/webhooks
 POST   /_simulator/webhooks               {"url", "events": [{entity,id,operation}], "format"}
 """
 
@@ -85,6 +88,19 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             return json_response({"error": str(missing)}, 404)
         return json_response({entity: record})
 
+    async def merge_record(request: web.Request) -> web.Response:
+        body: dict[str, Any] = await request.json()
+        entity, record_id = request.match_info["entity"].capitalize(), request.match_info["id"]
+        into = str(body.get("into", ""))
+        try:
+            survivor = sim.company.merge(entity, record_id, into)
+        except KeyError as missing:
+            return json_response({"error": str(missing)}, 404)
+        except ValueError as refused:
+            return json_response({"error": str(refused)}, 400)
+        event = WebhookEvent(entity, into, "Merge", deleted_id=record_id)
+        return json_response({entity: survivor, "event": dataclasses.asdict(event)})
+
     async def webhooks(request: web.Request) -> web.Response:
         body: dict[str, Any] = await request.json()
         events = [WebhookEvent(**event) for event in body["events"]]
@@ -108,5 +124,6 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         web.post("/_simulator/expire-access-tokens", expire),
         web.post("/_simulator/company/{entity}", add_record),
         web.post("/_simulator/company/{entity}/{id}", change_record),
+        web.post("/_simulator/company/{entity}/{id}/merge", merge_record),
         web.post("/_simulator/webhooks", webhooks),
     ]

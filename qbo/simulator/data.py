@@ -27,6 +27,8 @@ class EntityList:
     by_id: dict[str, Record] = field(default_factory=dict)
     stamps: dict[str, float] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
+    gone: dict[str, Record] = field(default_factory=dict)
+    last_id: int = 0
     version: int = 0
     _active: tuple[int, list[Record], list[Record]] | None = None
     selections: dict[tuple[Any, ...], list[Record]] = field(default_factory=dict)
@@ -36,6 +38,15 @@ class EntityList:
         self.rows.append(record)
         self.by_id[record["Id"]] = record
         self.stamps[record["Id"]] = stamp
+        self.last_id = max(self.last_id, int(record["Id"]))
+        self.version += 1
+
+    def remove(self, record_id: str, stub: Record, stamp: float) -> None:
+        """Drop a record for good, leaving the `Deleted` stub CDC reports in its place."""
+        self.rows.remove(self.by_id.pop(record_id))
+        self.stamps.pop(record_id)
+        self.stamps[record_id] = stamp
+        self.gone[record_id] = stub
         self.version += 1
 
     def learn_fields(self, record: Record) -> None:
@@ -55,8 +66,8 @@ class EntityList:
         return self._active[1], self._active[2]
 
     def next_id(self) -> str:
-        """Return the Id the next created record gets."""
-        return str(int(self.rows[-1]["Id"]) + 1 if self.rows else 1)
+        """Return the Id the next created record gets (QBO never reuses a deleted one's)."""
+        return str(self.last_id + 1)
 
 
 class Company:
@@ -145,9 +156,11 @@ class Company:
         return run(query, rows, lst.fields, skip_active=True)
 
     def changed_since(self, entity: str, since: float) -> list[Record]:
-        """Return the records of an entity created or updated at or after `since`."""
+        """Return the records of an entity changed at or after `since`, stubs for deleted ones."""
         lst = self.lists[entity]
-        return [lst.by_id[i] for i, stamp in lst.stamps.items() if stamp >= since]
+        return [
+            lst.by_id.get(i) or lst.gone[i] for i, stamp in lst.stamps.items() if stamp >= since
+        ]
 
     def names_taken(self, name: str, *, exclude: str = "") -> bool:
         """Say whether a customer, vendor or employee already uses this display name."""
@@ -250,6 +263,28 @@ class Company:
     def deactivate(self, entity: str, record_id: str) -> Record:
         """Make a name-list record inactive, QBO's form of deletion."""
         return self.update(entity, record_id, Active=False)
+
+    def merge(self, entity: str, record_id: str, into: str) -> Record:
+        """Merge a record into another, as the QBO UI does: the merged-away one is deleted."""
+        lst = self.lists.get(entity, EntityList(entity))
+        for wanted in (record_id, into):
+            if wanted not in lst.by_id:
+                raise KeyError(f"no {entity} with Id {wanted}")
+        if record_id == into:
+            raise ValueError(f"cannot merge {entity} {record_id} into itself")
+        if any(r.get("ParentRef", {}).get("value") == record_id for r in lst.rows):
+            raise ValueError(f"{entity} {record_id} has sub-records; move them first")
+        gone, survivor = lst.by_id[record_id], lst.by_id[into]
+        now = time.time()
+        meta = {"LastUpdatedTime": qbo_time(_utc(now), millis=False)}
+        stub = {"Id": record_id, "status": "Deleted", "domain": "QBO", "MetaData": meta}
+        lst.remove(record_id, stub, now)
+        # The survivor takes over the merged record's transactions, hence its balance.
+        merged: Record = {**survivor}
+        for key in ("Balance", "BalanceWithJobs"):
+            if key in gone:
+                merged[key] = survivor.get(key, 0) + gone[key]
+        return self.store(entity, merged)
 
     def rename(self, entity: str, record_id: str, name: str) -> Record:
         """Give a customer a new DisplayName or an item a new Name."""

@@ -192,3 +192,22 @@ async def test_company_lists_and_recent_changes(make_world: MakeWorld) -> None:
     assert prefs["CurrencyPrefs"]["HomeCurrency"]["value"] == "USD"
     expected = [row["Id"] for row in world.sim.company.lists["TaxCode"].rows if row.get("Active")]
     assert [row["Id"] for row in tax_codes] == expected
+
+
+async def test_recent_changes_show_a_merged_away_record_as_a_deleted_stub(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    client = await process.service.client_for(account.id)
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="seconds")
+    world.sim.company.merge("Item", "4", "3")
+
+    changes = await client.changes(["Customer", "Item"], since)
+
+    stub, survivor = changes["Item"]
+    assert (stub["Id"], stub["status"]) == ("4", "Deleted")
+    assert "Name" not in stub
+    assert (survivor["Id"], survivor["Name"]) == ("3", "Concrete")
+    assert changes["Customer"] == []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from intuitlib.client import AuthClient
 from intuitlib.exceptions import AuthClientError
 from quickbooks import QuickBooks
+from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.item import Item
@@ -78,6 +80,23 @@ def test_python_quickbooks_filters_with_apostrophes_and_counts(plain_http: None)
             total = Customer.count(qb=qb)
     assert [c.Id for c in amy] == ["1"]
     assert total == 29
+
+
+def test_python_quickbooks_cdc_reads_a_deleted_stub(plain_http: None) -> None:
+    with simulator_in_thread(SimulatorConfig()) as sim:
+        tokens = sim.issue_tokens()
+        client = auth_client(sim, access_token=tokens["access_token"])
+        client.refresh_token = tokens["refresh_token"]
+        # A string keeps the offset; the helper formats a datetime without one.
+        since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="seconds")
+        sim.company.merge("Customer", "29", "28")
+        sim.company.add_item("Mulch")
+        for qb in quickbooks(sim, client):
+            changes = change_data_capture([Customer, Item], since, qb=qb)
+    stub, survivor = list(changes.Customer)
+    assert (stub.Id, stub.status) == ("29", "Deleted")
+    assert (survivor.Id, survivor.DisplayName) == ("28", "Wedding Planning by Whitney")
+    assert [item.Name for item in changes.Item] == ["Mulch"]
 
 
 def test_intuit_oauth_sees_refresh_token_rotation() -> None:
