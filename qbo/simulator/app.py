@@ -77,6 +77,10 @@ class Simulator:
         return f"{self.base_url}/v1/openid_connect/userinfo"
 
     @property
+    def jwks_url(self) -> str:
+        return f"{self.base_url}/op/v1/jwks"
+
+    @property
     def realm_id(self) -> str:
         return self.config.realm_id
 

@@ -28,6 +28,7 @@ def describe(sim: Simulator) -> list[str]:
         f"  Token URL:       {sim.token_url}   (QBO_TOKEN_URL)",
         f"  Revoke URL:      {sim.revoke_url}   (QBO_REVOKE_URL)",
         f"  Discovery:       {sim.discovery_url}",
+        f"  ID token keys:   {sim.jwks_url}   (RS256, with the openid scope)",
         f"  Realm id:        {sim.realm_id}",
         f"  Client id:       {sim.client_id}",
         f"  Client secret:   {sim.client_secret}",

@@ -1,4 +1,4 @@
-"""Intuit's OAuth 2.0 endpoints: authorize, token, revoke, discovery, userinfo."""
+"""Intuit's OAuth 2.0 and OpenID endpoints: authorize, token, revoke, discovery, userinfo, JWKS."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from qbo.simulator.envelopes import json_response
+from qbo.simulator.id_tokens import subject
 
 if TYPE_CHECKING:
     from qbo.simulator.app import Simulator
@@ -48,15 +49,20 @@ def _basic(request: web.Request) -> tuple[str, str] | None:
     return user, password
 
 
+def issuer(sim: Simulator) -> str:
+    """Return the issuer of the simulator's ID tokens, as its discovery document names it."""
+    return f"{sim.base_url}/op/v1"
+
+
 def discovery(sim: Simulator) -> dict[str, Any]:
     """Return the OpenID discovery document, pointing at the simulator's own URLs."""
     return {
-        "issuer": f"{sim.base_url}/op/v1",
+        "issuer": issuer(sim),
         "authorization_endpoint": sim.auth_url,
         "token_endpoint": sim.token_url,
         "userinfo_endpoint": sim.userinfo_url,
         "revocation_endpoint": sim.revoke_url,
-        "jwks_uri": f"{sim.base_url}/op/v1/jwks",
+        "jwks_uri": sim.jwks_url,
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -85,7 +91,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         if sim.config.deny_consent or query.get("sim_consent") == "deny":
             return _redirect(redirect_uri, {"error": "access_denied", **state})
         realm_id = query.get("sim_realm", sim.realm_id)
-        code = sim.tokens.new_code(realm_id, redirect_uri)
+        code = sim.tokens.new_code(realm_id, redirect_uri, scopes)
         return _redirect(redirect_uri, {"code": code, **state, "realmId": realm_id})
 
     async def token(request: web.Request) -> web.Response:
@@ -101,7 +107,9 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             return _error("invalid_client", 401)
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
-            issued = sim.tokens.exchange(str(form.get("code")), str(form.get("redirect_uri")))
+            issued = sim.tokens.exchange(
+                str(form.get("code")), str(form.get("redirect_uri")), issuer(sim)
+            )
             return json_response(issued) if issued else _error("invalid_grant")
         if grant_type == "refresh_token":
             if sim.faults.refuse_refresh():
@@ -130,7 +138,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             return _error("invalid_token", 401)
         return json_response(
             {
-                "sub": f"sim-user-{grant.realm_id}",
+                "sub": subject(grant.realm_id),
                 "email": "owner@example.com",
                 "emailVerified": True,
                 "givenName": "Sandbox",
@@ -139,7 +147,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         )
 
     async def jwks(request: web.Request) -> web.Response:
-        return json_response({"keys": []})
+        return json_response(sim.tokens.key.jwks())
 
     paths = [
         f"/.well-known/{name}{slash}"

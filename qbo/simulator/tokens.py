@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 import string
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from qbo.simulator.config import SimulatorConfig
+from qbo.simulator.id_tokens import SigningKey
 
 _ALNUM = string.ascii_letters + string.digits
 # Real access tokens are ~1 KB encrypted JWE blobs: header, empty key, iv, payload, tag.
@@ -38,6 +39,8 @@ class AuthCode:
     realm_id: str
     redirect_uri: str
     expires_at: float
+    scopes: frozenset[str] = frozenset()
+    issued_at: float = 0
 
 
 @dataclass
@@ -49,21 +52,35 @@ class TokenBook:
     access: dict[str, AccessGrant] = field(default_factory=dict)
     refresh: dict[str, RefreshGrant] = field(default_factory=dict)
     codes: dict[str, AuthCode] = field(default_factory=dict)
+    key: SigningKey = field(default_factory=SigningKey)
 
-    def new_code(self, realm_id: str, redirect_uri: str) -> str:
-        """Issue a single-use, short-lived authorization code."""
+    def new_code(self, realm_id: str, redirect_uri: str, scopes: Iterable[str] = ()) -> str:
+        """Issue a single-use, short-lived authorization code for the scopes consented to."""
         code = "AB11" + "".join(secrets.choice(_ALNUM) for _ in range(46))
+        now = self.clock()
         self.codes[code] = AuthCode(
-            realm_id, redirect_uri, self.clock() + self.config.auth_code_ttl
+            realm_id, redirect_uri, now + self.config.auth_code_ttl, frozenset(scopes), now
         )
         return code
 
-    def exchange(self, code: str, redirect_uri: str) -> dict[str, Any] | None:
-        """Trade a code for tokens once; None for an unknown, used, expired or mismatched code."""
+    def exchange(self, code: str, redirect_uri: str, issuer: str) -> dict[str, Any] | None:
+        """Trade a code for tokens once; None for an unknown, used, expired or mismatched code.
+
+        With the `openid` scope the response also carries an ID token from `issuer`.
+        """
         grant = self.codes.pop(code, None)
         if grant is None or grant.expires_at < self.clock() or grant.redirect_uri != redirect_uri:
             return None
-        return self.issue(grant.realm_id)
+        issued = self.issue(grant.realm_id)
+        if "openid" in grant.scopes:
+            issued["id_token"] = self.key.id_token(
+                issuer=issuer,
+                client_id=self.config.client_id,
+                realm_id=grant.realm_id,
+                auth_time=grant.issued_at,
+                now=self.clock(),
+            )
+        return issued
 
     def issue(self, realm_id: str) -> dict[str, Any]:
         """Issue a fresh access token and a fresh refresh token for a realm."""

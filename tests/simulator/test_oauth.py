@@ -6,6 +6,8 @@ import base64
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from qbo.simulator import Simulator, SimulatorConfig
 from tests.simulator.conftest import Api
@@ -64,6 +66,40 @@ async def test_consent_code_exchange_and_single_use_codes(
     assert ".." in str(tokens["access_token"])
     assert tokens["x_refresh_token_expires_in"] == 8726400
     assert (again, refused["error"]) == (400, "invalid_grant")
+
+
+async def test_openid_consent_gets_an_id_token_signed_with_the_served_key(
+    qbo_simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    qbo_simulator.tokens.clock = lambda: 1_900_000_000.0
+    scope = "com.intuit.quickbooks.accounting openid"
+    redirect = await consent(session, qbo_simulator, scope=scope, sim_realm="123145000000001")
+    form = {"grant_type": "authorization_code", "code": redirect["code"], "redirect_uri": REDIRECT}
+    status, tokens, _ = await token_call(session, qbo_simulator, form)
+    refresh = {"grant_type": "refresh_token", "refresh_token": str(tokens["refresh_token"])}
+    _, refreshed, _ = await token_call(session, qbo_simulator, refresh)
+    async with session.get(qbo_simulator.discovery_url) as response:
+        doc = await response.json()
+    async with session.get(doc["jwks_uri"]) as response:
+        jwks = await response.json()
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    async with session.get(doc["userinfo_endpoint"], headers=bearer) as response:
+        user = await response.json()
+    token = jwt.decode(str(tokens["id_token"]), KeySet.import_key_set(jwks), ["RS256"])
+    assert status == 200
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert token.header["kid"] == jwks["keys"][0]["kid"]
+    assert token.claims == {
+        "iss": doc["issuer"],
+        "aud": [qbo_simulator.client_id],
+        "sub": user["sub"],
+        "realmid": "123145000000001",
+        "auth_time": 1_900_000_000,
+        "iat": 1_900_000_000,
+        "exp": 1_900_000_000 + 3600,
+    }
+    # The reference: a refresh answers in the same shape, normally without an id_token.
+    assert "id_token" not in refreshed
 
 
 async def test_denied_consent_redirects_with_access_denied(

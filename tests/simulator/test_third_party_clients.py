@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
+from intuitlib.utils import validate_id_token
 from quickbooks import QuickBooks
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import QuickbooksException
@@ -120,3 +123,25 @@ def test_intuit_oauth_sees_refresh_token_rotation() -> None:
     assert refused.value.status_code == 400
     assert b"invalid_grant" in refused.value.content
     assert client.access_token
+
+
+def test_intuit_oauth_validates_the_id_token_of_an_openid_consent() -> None:
+    with simulator_in_thread(SimulatorConfig()) as sim:
+        client = auth_client(sim)
+        try:
+            url = client.get_authorization_url([Scopes.ACCOUNTING, Scopes.OPENID])
+            consent = client.get(url, allow_redirects=False)
+            callback = parse_qs(urlsplit(consent.headers["Location"]).query)
+            client.get_bearer_token(callback["code"][0], realm_id=callback["realmId"][0])
+            # intuit-oauth keeps an id_token only when its own validator accepted it.
+            kept = client.id_token
+            # Its validator against a different client id must refuse the same token.
+            foreign = kept and validate_id_token(
+                kept, "another-client", client.issuer_uri, client.jwks_uri
+            )
+        finally:
+            client.close()
+    assert callback["state"] == [client.state_token]
+    assert kept
+    assert client.access_token
+    assert foreign is False
