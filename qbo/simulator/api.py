@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass, replace
+import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from qbo.simulator import batch, resources
 from qbo.simulator import envelopes as env
 from qbo.simulator.cdc import changes
-from qbo.simulator.data import ENTITIES
 from qbo.simulator.faults import Fault
 from qbo.simulator.query import QueryParseError, QueryValidationError, parse_query
-from qbo.simulator.writes import WriteFault, save
+from qbo.simulator.resources import ENTITY_PATHS, WRITABLE
+from qbo.simulator.throttle import Throttle
+from qbo.simulator.writes import WriteFault, not_found
 
 if TYPE_CHECKING:
     from qbo.simulator.app import Simulator
-
-ENTITY_PATHS = {name.lower(): name for name in ENTITIES}
-QUERYABLE = {**ENTITY_PATHS, "companyinfo": "CompanyInfo", "preferences": "Preferences"}
-WRITABLE = ("Customer", "Item")
 
 
 @dataclass
@@ -37,6 +35,8 @@ class LoggedRequest:
 
 def routes(sim: Simulator) -> list[web.RouteDef]:
     """Build the API routes of one simulator."""
+    # Batch requests have a limit of their own per minute, on top of the one for every request.
+    batches = Throttle(max_in_flight=sys.maxsize, per_minute=sim.config.batch_per_minute)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         realm_id, tail = request.match_info["realm"], request.match_info["tail"]
@@ -46,7 +46,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             statement = statement if statement is not None else await request.text()
         logged = LoggedRequest(request.method, request.path, request.query_string, statement)
         sim.requests.append(logged)
-        response = await _guarded(sim, request, realm_id, tail, statement)
+        response = await _guarded(sim, batches, request, realm_id, tail, statement)
         logged.status = response.status
         return response
 
@@ -54,7 +54,12 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
 
 
 async def _guarded(
-    sim: Simulator, request: web.Request, realm_id: str, tail: str, statement: str | None
+    sim: Simulator,
+    batches: Throttle,
+    request: web.Request,
+    realm_id: str,
+    tail: str,
+    statement: str | None,
 ) -> web.StreamResponse:
     start = None
     if statement is not None:
@@ -75,6 +80,10 @@ async def _guarded(
         return env.forbidden()
     if not sim.throttle.admit(realm_id):
         return env.throttled(sim.config.throttle_retry_after)
+    is_batch = tail.strip("/").lower() == "batch"
+    if is_batch and not batches.admit(realm_id):
+        sim.throttle.release(realm_id)
+        return env.throttled(sim.config.throttle_retry_after)
     try:
         if sim.config.latency_ms:
             await asyncio.sleep(sim.config.latency_ms / 1000)
@@ -85,6 +94,8 @@ async def _guarded(
         return await _dispatch(sim, request, tail, statement)
     finally:
         sim.throttle.release(realm_id)
+        if is_batch:
+            batches.release(realm_id)
 
 
 async def _apply(fault: Fault) -> web.Response | None:
@@ -116,6 +127,13 @@ async def _dispatch(
     head = parts[0].lower()
     if statement is not None:
         return _query(sim, statement)
+    if head == "batch" and request.method == "POST" and len(parts) == 1:
+        try:
+            body = resources.decode(await request.text())
+        except WriteFault as refused:
+            return _refused(refused)
+        status, payload = batch.answer(sim.company, body, sim.config.batch_max_items)
+        return env.json_response(payload, status)
     if head == "cdc" and request.method == "GET":
         status, payload = changes(sim.company, request.query)
         return env.json_response(payload, status)
@@ -135,47 +153,28 @@ async def _dispatch(
         if request.query.get("operation", "").lower() == "delete":
             return _unsupported(request)
         try:
-            body = json.loads(await request.text())
-            record = save(sim.company, entity, body)
-        except (ValueError, TypeError, AttributeError):
-            return env.fault_response(
-                400, "2310", "Invalid Request Body", "Request has invalid or unsupported JSON"
-            )
+            record = resources.write(sim.company, entity, resources.decode(await request.text()))
         except WriteFault as refused:
-            return env.json_response(
-                env.fault(refused.code, refused.message, refused.detail, element=refused.element),
-                400,
-            )
+            return _refused(refused)
         return env.json_response(env.with_time({entity: record}))
     return _unsupported(request)
 
 
+def _refused(error: Exception) -> web.Response:
+    return env.json_response(env.with_time({"Fault": resources.fault_of(error)}), 400)
+
+
 def _not_found() -> web.Response:
-    return env.fault_response(
-        400,
-        "610",
-        "Object Not Found",
-        "Object Not Found : Something you're trying to use has been made inactive. Check the "
-        "fields with accounts, customers, items, vendors or employees.",
-    )
+    return _refused(not_found())
 
 
 def _query(sim: Simulator, statement: str) -> web.Response:
     try:
-        query = parse_query(statement)
-        entity = QUERYABLE.get(query.entity.lower())
-        if entity is None:
-            raise QueryValidationError(f"QueryValidationError: Invalid entity {query.entity}")
-        if entity in ("CompanyInfo", "Preferences"):
-            single = sim.company.info if entity == "CompanyInfo" else sim.company.preferences
-            rows = [single]
-        else:
-            rows = sim.company.select(replace(query, entity=entity))
-    except QueryParseError as error:
-        return env.fault_response(400, "4000", "Error parsing query", str(error))
-    except QueryValidationError as error:
-        return env.fault_response(400, "4001", "Invalid query", str(error))
-    if query.count:
-        return env.json_response(env.count_envelope(len(rows)))
-    page = rows[query.start - 1 : query.start - 1 + query.max_results]
-    return env.query_response(entity, page, query.start, sim.encoded_rows)
+        selection = resources.select(sim.company, statement)
+    except (QueryParseError, QueryValidationError) as error:
+        return _refused(error)
+    if selection.query.count:
+        return env.json_response(env.count_envelope(len(selection.rows)))
+    # The page's rows go out as cached JSON, so a long crawl encodes each row once.
+    page = selection.page
+    return env.query_response(selection.entity, page, selection.query.start, sim.encoded_rows)

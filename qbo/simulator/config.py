@@ -19,6 +19,8 @@ class SimulatorConfig:
     refresh returns a new value (1 = every refresh rotates; None = never by count);
     `rotate_refresh_seconds` rotates by age instead. After a rotation the old value keeps
     working for `refresh_grace` seconds (0 = strict, the design target in the reference).
+    A batch request holds at most `batch_max_items` payloads, and at most `batch_per_minute`
+    batch requests are admitted per rolling minute (each also counts once toward `per_minute`).
     """
 
     customers: int = 29
@@ -31,6 +33,9 @@ class SimulatorConfig:
     max_in_flight: int = 10
     per_minute: int = 500
     throttle_retry_after: int | None = None
+    # Intuit's batch page says 10 payloads, its limits page 30, and 30 works in practice.
+    batch_max_items: int = 30
+    batch_per_minute: int = 40
     realm_id: str = DEFAULT_REALM_ID
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET

@@ -31,6 +31,21 @@ class WriteFault(Exception):
         self.code, self.message, self.detail, self.element = code, message, detail, element
 
 
+def not_found() -> WriteFault:
+    """Return QBO's fault for an Id it does not know (or no longer has)."""
+    return WriteFault(
+        "610",
+        "Object Not Found",
+        "Object Not Found : Something you're trying to use has been made inactive. "
+        "Check the fields with accounts, customers, items, vendors or employees.",
+    )
+
+
+def invalid_body() -> WriteFault:
+    """Return QBO's fault for a request body that is not the JSON it expects."""
+    return WriteFault("2310", "Invalid Request Body", "Request has invalid or unsupported JSON")
+
+
 def _required(name: str) -> WriteFault:
     return WriteFault(
         "2020",
@@ -71,12 +86,7 @@ def save(company: Company, entity: str, body: dict[str, Any]) -> Record:
         return company.store(entity, _defaults(entity, record))
     current = company.get(entity, str(record_id))
     if current is None:
-        raise WriteFault(
-            "610",
-            "Object Not Found",
-            "Object Not Found : Something you're trying to use has been made inactive. "
-            "Check the fields with accounts, customers, items, vendors or employees.",
-        )
+        raise not_found()
     if str(incoming.get("SyncToken")) != current["SyncToken"]:
         raise WriteFault(
             "5010",

@@ -12,6 +12,7 @@ from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 from intuitlib.utils import validate_id_token
 from quickbooks import QuickBooks
+from quickbooks.batch import batch_create, batch_update
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import QuickbooksException
 from quickbooks.objects.customer import Customer
@@ -100,6 +101,29 @@ def test_python_quickbooks_cdc_reads_a_deleted_stub(plain_http: None) -> None:
     assert (stub.Id, stub.status) == ("29", "Deleted")
     assert (survivor.Id, survivor.DisplayName) == ("28", "Wedding Planning by Whitney")
     assert [item.Name for item in changes.Item] == ["Mulch"]
+
+
+def test_python_quickbooks_batch_creates_and_updates(plain_http: None) -> None:
+    with simulator_in_thread(SimulatorConfig()) as sim:
+        tokens = sim.issue_tokens()
+        client = auth_client(sim, access_token=tokens["access_token"])
+        client.refresh_token = tokens["refresh_token"]
+        for qb in quickbooks(sim, client):
+            fresh, taken = Customer(), Customer()
+            fresh.DisplayName, taken.DisplayName = "Ñandú Farms", "Cool Cars"
+            created = batch_create([fresh, taken], qb=qb)
+            amy = Customer.get(1, qb=qb)
+            amy.CompanyName = "Amy's Birds Inc."
+            updated = batch_update([amy], qb=qb)
+    (made,) = created.successes
+    (duplicate,) = created.faults
+    (changed,) = updated.successes
+    assert (made.Id, made.DisplayName) == ("30", "Ñandú Farms")
+    assert duplicate.Error[0].code == "6240"
+    assert duplicate.original_object is taken
+    assert (changed.CompanyName, changed.SyncToken) == ("Amy's Birds Inc.", "1")
+    assert sim.company.get("Customer", "1")["CompanyName"] == "Amy's Birds Inc."
+    assert [r.path.rsplit("/", 1)[-1] for r in sim.requests].count("batch") == 2
 
 
 def test_intuit_oauth_sees_refresh_token_rotation() -> None:
