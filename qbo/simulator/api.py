@@ -47,6 +47,8 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         logged = LoggedRequest(request.method, request.path, request.query_string, statement)
         sim.requests.append(logged)
         response = await _guarded(sim, batches, request, realm_id, tail, statement)
+        # Without `Accept: application/json` QBO answers in XML (§2.2).
+        response = env.negotiated(request.headers.get("Accept", ""), response)
         logged.status = response.status
         return response
 

@@ -1,4 +1,5 @@
-"""Response bodies shaped like Intuit's: envelopes, faults, the 401 JSON and the 429 XML."""
+"""Response bodies shaped like Intuit's: envelopes, faults, the 401 JSON, the 429 XML, and XML
+for every answer when the request does not accept JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
+
+from qbo.simulator import xml
 
 # Sandbox companies stamp times in Pacific time; a fixed offset keeps output stable.
 PACIFIC = timezone(timedelta(hours=-7))
@@ -50,6 +53,23 @@ def json_response(payload: dict[str, Any], status: int = 200) -> web.Response:
         status=status,
         body=json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
         content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def negotiated(accept: str, response: web.StreamResponse) -> web.StreamResponse:
+    """Answer in XML, as QBO does, unless the request's Accept asks for JSON."""
+    if (
+        xml.wants_json(accept)
+        or not isinstance(response, web.Response)
+        or response.content_type != "application/json"
+        or not isinstance(response.body, bytes)
+    ):
+        return response
+    return web.Response(
+        status=response.status,
+        body=xml.document(json.loads(response.body), qbo_time()),
+        content_type="application/xml",
         charset="utf-8",
     )
 
