@@ -95,7 +95,7 @@ class RunsMixin(MongoCore):
             progress["total"] = checkpoint.total
         # Skips first, counts second: a crash in between leaves the batch unsaved, so its pages
         # are read again (take_over_run drops the orphaned skips). One document per batch keeps
-        # every document bounded: at most 10 pages of 1,000 skips.
+        # every document bounded: at most 4 pages of 1,000 skips.
         page = {"_id": f"{run_id}:{checkpoint.page_no}"}
         skips = self.database["import_skips"]
         self._trip()
