@@ -64,12 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     records_cli.add_parsers(commands)
 
     simulator = commands.add_parser("qbo-simulator", help="run the local QuickBooks stand-in")
-    simulator.add_argument("--port", type=int, default=8765)
-    simulator.add_argument("--host", default="127.0.0.1")
-    simulator.add_argument("--customers", type=int, default=29)
-    simulator.add_argument("--items", type=int, default=18)
-    simulator.add_argument("--latency-ms", type=int, default=0)
-    simulator.add_argument("--faults", default="", help="faults to inject (see README)")
+    simulator.add_argument(
+        "--port", type=int, default=8765, help="port to listen on, 0 for any free one (8765)"
+    )
+    simulator.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    simulator.add_argument(
+        "--customers",
+        type=int,
+        default=29,
+        help="customers in the company: 29 is Intuit's sample company, more are generated",
+    )
+    simulator.add_argument(
+        "--items", type=int, default=18, help="items in the company (18, the sample company's)"
+    )
+    simulator.add_argument(
+        "--latency-ms", type=int, default=0, help="delay before every API answer, in ms (0)"
+    )
+    simulator.add_argument(
+        "--faults",
+        default="",
+        help="faults to inject, e.g. 'throttle@3,503@start=201' (grammar in the README)",
+    )
     return parser
 
 
