@@ -164,13 +164,16 @@ def server_error(status: int) -> web.Response:
     return web.Response(status=status, text=page, content_type="text/html")
 
 
+def query_body(entity: str, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
+    """Return the QueryResponse object of a page of rows; an empty page is an empty object."""
+    if not rows:
+        return {}
+    return {entity: rows, "startPosition": start, "maxResults": len(rows)}
+
+
 def query_envelope(entity: str, rows: list[dict[str, Any]], start: int) -> dict[str, Any]:
     """Wrap a page of rows; an empty page is an empty QueryResponse."""
-    if not rows:
-        return with_time({"QueryResponse": {}})
-    return with_time(
-        {"QueryResponse": {entity: rows, "startPosition": start, "maxResults": len(rows)}}
-    )
+    return with_time({"QueryResponse": query_body(entity, rows, start)})
 
 
 class EncodedRows:
@@ -214,6 +217,11 @@ def query_response(
     return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
+def count_body(total: int) -> dict[str, Any]:
+    """Return the QueryResponse object of a COUNT(*) answer."""
+    return {"totalCount": total}
+
+
 def count_envelope(total: int) -> dict[str, Any]:
     """Wrap a COUNT(*) answer."""
-    return with_time({"QueryResponse": {"totalCount": total}})
+    return with_time({"QueryResponse": count_body(total)})

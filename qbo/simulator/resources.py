@@ -47,11 +47,8 @@ def select(company: Company, statement: str) -> Selection:
 def query_response(selection: Selection) -> dict[str, Any]:
     """Return the QueryResponse object of a selection (empty when the page is)."""
     if selection.query.count:
-        return {"totalCount": len(selection.rows)}
-    page = selection.page
-    if not page:
-        return {}
-    return {selection.entity: page, "startPosition": selection.query.start, "maxResults": len(page)}
+        return env.count_body(len(selection.rows))
+    return env.query_body(selection.entity, selection.page, selection.query.start)
 
 
 def write(company: Company, entity: str, body: Any) -> Record:

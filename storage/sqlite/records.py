@@ -39,10 +39,11 @@ class RecordsMixin(SqliteCore):
         qbo_ids: Sequence[str],
     ) -> Known:
         table = table_of(kind)
-        asked_keys, asked_ids = set(keys), set(qbo_ids)
-        keys_json, ids_json = to_json(list(keys)), to_json(list(qbo_ids))
 
         def work(conn: sqlite3.Connection) -> Known:
+            # Made here, on the store's thread, once each: a batch asks about thousands.
+            asked_keys, asked_ids = set(keys), set(qbo_ids)
+            keys_json, ids_json = to_json(list(keys)), to_json(list(qbo_ids))
             existing = {
                 row[0]: ExistingRecord(row[1], row[2], row[3])
                 for row in conn.execute(
