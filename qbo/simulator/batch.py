@@ -13,7 +13,7 @@ from qbo.simulator import envelopes as env
 from qbo.simulator import resources
 from qbo.simulator.data import Company
 from qbo.simulator.query import QueryParseError, QueryValidationError
-from qbo.simulator.writes import WriteFault, invalid_body
+from qbo.simulator.writes import WriteFault, invalid_body, required
 
 OPERATIONS = ("create", "update", "delete")
 
@@ -52,12 +52,7 @@ def _one(company: Company, item: dict[str, Any]) -> dict[str, Any]:
             record = {k: v for k, v in record.items() if k not in ("Id", "SyncToken")}
         elif operation == "update":
             if "Id" not in record:
-                raise WriteFault(
-                    "2020",
-                    "Required param missing, need to supply the required value for the API",
-                    "Required parameter Id is missing in the request",
-                    "Id",
-                )
+                raise required("Id")
         else:
             # Deleting a customer or an item is refused: name lists are only deactivated.
             raise _unsupported(f"Operation {operation or '(none)'} is not supported for {entity}.")

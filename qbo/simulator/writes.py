@@ -46,7 +46,8 @@ def invalid_body() -> WriteFault:
     return WriteFault("2310", "Invalid Request Body", "Request has invalid or unsupported JSON")
 
 
-def _required(name: str) -> WriteFault:
+def required(name: str) -> WriteFault:
+    """Return QBO's fault for a field the request must carry and does not."""
     return WriteFault(
         "2020",
         "Required param missing, need to supply the required value for the API",
@@ -110,7 +111,7 @@ def _validate(company: Company, entity: str, record: Record, *, exclude: str) ->
         if not record.get("DisplayName"):
             parts = [str(record[k]) for k in NAME_FIELDS if record.get(k)]
             if not parts:
-                raise _required("DisplayName")
+                raise required("DisplayName")
             record["DisplayName"] = " ".join(parts)
         for key in ("DisplayName", *NAME_FIELDS):
             if record.get(key):
@@ -124,7 +125,7 @@ def _validate(company: Company, entity: str, record: Record, *, exclude: str) ->
         record.setdefault("PrintOnCheckName", record["DisplayName"])
         return
     if not record.get("Name"):
-        raise _required("Name")
+        raise required("Name")
     _check_chars(str(record["Name"]), "Name")
     if company.item_name_taken(record["Name"], exclude=exclude):
         raise _duplicate("product or service")
@@ -132,7 +133,7 @@ def _validate(company: Company, entity: str, record: Record, *, exclude: str) ->
     if record["Type"] in SALES_TYPES:
         income = record.get("IncomeAccountRef")
         if not income:
-            raise _required("IncomeAccountRef")
+            raise required("IncomeAccountRef")
         account = company.get("Account", str(income.get("value")))
         if account is None:
             raise _invalid_reference("IncomeAccountRef")
