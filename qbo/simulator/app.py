@@ -77,8 +77,13 @@ class Simulator:
         return f"{self.base_url}/v1/openid_connect/userinfo"
 
     @property
+    def issuer(self) -> str:
+        """The issuer of the simulator's ID tokens, as its discovery document names it."""
+        return f"{self.base_url}/op/v1"
+
+    @property
     def jwks_url(self) -> str:
-        return f"{self.base_url}/op/v1/jwks"
+        return f"{self.issuer}/jwks"
 
     @property
     def realm_id(self) -> str:

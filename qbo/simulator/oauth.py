@@ -49,15 +49,10 @@ def _basic(request: web.Request) -> tuple[str, str] | None:
     return user, password
 
 
-def issuer(sim: Simulator) -> str:
-    """Return the issuer of the simulator's ID tokens, as its discovery document names it."""
-    return f"{sim.base_url}/op/v1"
-
-
 def discovery(sim: Simulator) -> dict[str, Any]:
     """Return the OpenID discovery document, pointing at the simulator's own URLs."""
     return {
-        "issuer": issuer(sim),
+        "issuer": sim.issuer,
         "authorization_endpoint": sim.auth_url,
         "token_endpoint": sim.token_url,
         "userinfo_endpoint": sim.userinfo_url,
@@ -108,7 +103,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             issued = sim.tokens.exchange(
-                str(form.get("code")), str(form.get("redirect_uri")), issuer(sim)
+                str(form.get("code")), str(form.get("redirect_uri")), sim.issuer
             )
             return json_response(issued) if issued else _error("invalid_grant")
         if grant_type == "refresh_token":
