@@ -43,7 +43,7 @@ from storage.sqlite import SqliteStore
 
 def _serve(config: dict[str, Any], pipe: Connection) -> None:
     """Run a simulator until the parent says stop (child process)."""
-    from qbo.simulator import Simulator, SimulatorConfig
+    from qbo_simulator import Simulator, SimulatorConfig
 
     async def serve() -> None:
         settings = SimulatorConfig(**config)

@@ -158,13 +158,28 @@ async def import_command(services: Services, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _require_simulator() -> None:
+    """Fail with how to install the simulator when it is missing (it is an optional extra)."""
+    try:
+        import qbo_simulator  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "qbo_simulator":
+            raise
+        raise UserError(
+            "the QuickBooks simulator is not installed; install it with: "
+            "pip install './simulator' (from this repository) or make setup"
+        ) from None
+
+
 async def demo(settings: Settings, args: argparse.Namespace) -> int:
+    _require_simulator()
     from invoice2go.demo import run_demo
 
     return await run_demo(settings, args.locale)
 
 
 async def qbo_simulator(settings: Settings, args: argparse.Namespace) -> int:
+    _require_simulator()
     from invoice2go.simulator_command import serve_simulator
 
     return await serve_simulator(args)

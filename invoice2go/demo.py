@@ -13,12 +13,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.fernet import Fernet
+from qbo_simulator import Simulator, SimulatorConfig
 
 from importer.rules import Kind
 from invoice2go.context import Services, open_services
 from invoice2go.importing import run_import, summary_lines
 from invoice2go.settings import Settings
-from qbo.simulator import Simulator, SimulatorConfig
 
 ACCOUNT = "Demo Landscaping"
 CALLBACK = "http://127.0.0.1:3000/quickbooks/callback"

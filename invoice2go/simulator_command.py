@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from qbo_simulator import Simulator, SimulatorConfig, describe, parse_faults
+
 from invoice2go.context import UserError
-from qbo.simulator import Simulator, SimulatorConfig, describe, parse_faults
 
 
 async def serve_simulator(args: argparse.Namespace) -> int:

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-
-from qbo.simulator import Simulator, SimulatorConfig
+from qbo_simulator import Simulator, SimulatorConfig
 
 COMMAND = str(Path(sys.executable).with_name("invoice2go"))
 

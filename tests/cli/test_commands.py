@@ -8,8 +8,9 @@ import pty
 from datetime import timedelta
 from pathlib import Path
 
+from qbo_simulator import Simulator
+
 from importer.rules import Kind
-from qbo.simulator import Simulator
 from storage.base import utcnow
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import COMMAND, Cli, cli_env, connected_account
@@ -118,7 +119,7 @@ async def test_the_simulator_command_says_how_to_reach_it(tmp_path: Path) -> Non
         stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
-    lines = []
+    lines: list[str] = []
     while not any(line.startswith("  Control API") for line in lines):
         lines.append((await process.stdout.readline()).decode())
     process.terminate()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from qbo_simulator import Simulator, SimulatorConfig, parse_faults
+
 from importer.rules import Kind
-from qbo.simulator import Simulator, SimulatorConfig, parse_faults
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import Cli, cli_for, connected_account
 

@@ -117,7 +117,7 @@ class HeldStore(SqliteStore):
 async def test_pages_read_while_a_write_is_slow_are_written_together(tmp_path: Path) -> None:
     store = HeldStore(tmp_path / "held.sqlite3")
     await store.migrate()
-    account_id = await new_account(store)  # type: ignore[arg-type]
+    account_id = await new_account(store)
     seen: list[Progress] = []
 
     async def listen(progress: Progress) -> None:
@@ -189,7 +189,7 @@ async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
     crashing = CrashingStore(path)
     crashing.crash_on_page = 2
     await crashing.migrate()
-    account_id = await new_account(crashing)  # type: ignore[arg-type]
+    account_id = await new_account(crashing)
     hand_made = NewRecord("CUSTOMER 000017", name_key("Customer 000017"))
     await crashing.add_record(account_id, Kind.CLIENTS, hand_made)
     source = SyntheticSource(customers=95, page_size=10)
@@ -204,7 +204,7 @@ async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
     resumed = await ImportEngine(store, clock=lambda: later).run(account_id, Kind.CLIENTS, source)
     reference = SqliteStore(tmp_path / "reference.sqlite3")
     await reference.migrate()
-    other = await new_account(reference)  # type: ignore[arg-type]
+    other = await new_account(reference)
     await reference.add_record(other, Kind.CLIENTS, hand_made)
     uninterrupted = await ImportEngine(reference).run(other, Kind.CLIENTS, source)
 
@@ -249,7 +249,7 @@ class RacingStore(SqliteStore):
 async def test_a_racing_duplicate_is_skipped_as_existing_not_an_error(tmp_path: Path) -> None:
     store = RacingStore(tmp_path / "race.sqlite3")
     await store.migrate()
-    account_id = await new_account(store)  # type: ignore[arg-type]
+    account_id = await new_account(store)
     run = await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=4))
     assert run.status is RunStatus.SUCCEEDED
     assert run.counts.imported == 3
@@ -334,7 +334,7 @@ class CheckpointFails(SqliteStore):
 async def test_a_failed_write_stops_reading_at_once(tmp_path: Path) -> None:
     store = CheckpointFails(tmp_path / "full.sqlite3")
     await store.migrate()
-    account_id = await new_account(store)  # type: ignore[arg-type]
+    account_id = await new_account(store)
     source_closed = asyncio.Event()
 
     class Endless(SyntheticSource):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from qbo_simulator import Simulator, SimulatorConfig
 
 from invoice2go.settings import Settings
 from qbo.client import RetryPolicy
 from qbo.connection import RefreshPolicy
 from qbo.limits import RealmLimits
 from qbo.service import QboService
-from qbo.simulator import Simulator, SimulatorConfig
 from qbo.tokens import TokenCipher
 from storage.base import Account, Clock, utcnow
 from storage.sqlite import SqliteStore
