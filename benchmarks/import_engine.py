@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from importer.domain.model import Kind
 from importer.engine import ImportEngine
-from importer.rules import Kind
 from importer.synthetic import SyntheticSource
 from storage.sqlite import SqliteStore
 

@@ -32,9 +32,9 @@ from typing import Any
 
 import aiohttp
 
+from importer.domain.model import Kind
 from importer.engine import ImportEngine
 from importer.qbo_source import QboSource
-from importer.rules import Kind
 from qbo.client import PAGE_SIZE, QboClient
 from qbo.connection import FixedTokens
 from qbo.limits import RealmLimiter

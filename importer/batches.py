@@ -8,8 +8,8 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from importer.rules import Candidate
-from importer.source import SourcePage
+from importer.domain.rules import Candidate
+from importer.ports.source import SourcePage
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,30 +17,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from importer.batches import Batch, batches
-from importer.lease import is_stale, worker_identity
-from importer.rules import (
+from importer.domain.errors import LeaseLost, RunInProgress
+from importer.domain.model import Counts, Kind, NewRecord
+from importer.domain.names import display_name
+from importer.domain.rules import (
     Candidate,
-    Counts,
     ExistingRecord,
-    Kind,
     Known,
     PageDecision,
     decide_page,
-    display_name,
     refused_as_existing,
 )
-from importer.source import RecordSource
-from storage.base import (
-    Checkpoint,
-    Clock,
-    ImportRun,
-    LeaseLost,
-    NewRecord,
-    RunInProgress,
-    RunStatus,
-    Store,
-    utcnow,
-)
+from importer.domain.runs import Checkpoint, ImportRun, RunStatus
+from importer.lease import is_stale, worker_identity
+from importer.ports.clock import Clock, utcnow
+from importer.ports.source import RecordSource
+from importer.ports.store import Store
 
 log = logging.getLogger(__name__)
 

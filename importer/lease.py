@@ -7,7 +7,7 @@ import socket
 import uuid
 from datetime import datetime
 
-from storage.base import ImportRun
+from importer.domain.runs import ImportRun
 
 
 def worker_identity() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from importer.rules import Candidate
+from importer.domain.rules import Candidate
 from qbo.schema import Customer, Item, PhysicalAddress
 
 

@@ -6,9 +6,10 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 
+from importer.domain.model import Kind
+from importer.domain.rules import Candidate
 from importer.mapping import client_from_customer, item_from_qbo
-from importer.rules import Candidate, Kind
-from importer.source import SourcePage
+from importer.ports.source import SourcePage
 from qbo.client import PAGE_SIZE, QboClient
 from qbo.schema import decode_customers, decode_items
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
+from importer.domain.model import Kind
+from importer.domain.rules import Candidate
 from importer.mapping import client_from_customer, item_from_qbo
-from importer.rules import Candidate, Kind
-from importer.source import SourcePage
+from importer.ports.source import SourcePage
 from qbo.schema import Customer, EmailAddress, Item, PhoneNumber, PhysicalAddress
 
 

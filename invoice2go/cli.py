@@ -12,14 +12,14 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from importer.domain.errors import QboError, StoreError, UserError
+from importer.domain.model import PLANS
 from invoice2go import records_cli
-from invoice2go.context import Services, UserError, open_services
+from invoice2go.context import Services, open_services
 from invoice2go.i18n import pick_locale, t
 from invoice2go.importing import KIND_CHOICES, check_plan, run_import, summary_lines
 from invoice2go.progress import progress_display
 from invoice2go.settings import Settings, SettingsError, load_settings
-from qbo.errors import QboError
-from storage.base import PLANS, StoreError
 
 Command = Callable[[Services, argparse.Namespace], Awaitable[int]]
 

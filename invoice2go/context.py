@@ -8,17 +8,15 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
+from importer.domain.errors import UserError
+from importer.domain.model import Account
 from importer.engine import ImportEngine
+from importer.ports.store import Store
 from invoice2go.i18n import t
 from invoice2go.settings import Settings
 from qbo.service import QboService
 from qbo.tokens import TokenCipher, cipher_from_settings
-from storage.base import Account, Store
 from storage.factory import open_store
-
-
-class UserError(Exception):
-    """A mistake the user can fix; the message says how. Printed as one line, never a trace."""
 
 
 @dataclass

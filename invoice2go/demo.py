@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.fernet import Fernet
 from qbo_simulator import Simulator, SimulatorConfig
 
-from importer.rules import Kind
+from importer.domain.model import Kind
 from invoice2go.context import Services, open_services
 from invoice2go.importing import run_import, summary_lines
 from invoice2go.settings import Settings

@@ -6,13 +6,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from importer.domain.errors import QboError, RunInProgress, UserError
+from importer.domain.model import Account, Counts, Kind, SkipReason
+from importer.domain.runs import ImportRun
 from importer.engine import Progress
-from importer.rules import Counts, Kind, SkipReason
-from importer.source import RecordSource
-from invoice2go.context import Services, UserError
+from importer.ports.source import RecordSource
+from invoice2go.context import Services
 from invoice2go.i18n import t
-from qbo.errors import QboError
-from storage.base import Account, ImportRun, RunInProgress
 
 KIND_CHOICES = {
     "clients": (Kind.CLIENTS,),

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+from importer.domain.model import Kind
 from importer.engine import Progress as ImportProgress
-from importer.rules import Kind
 from invoice2go.i18n import t
 from invoice2go.importing import ProgressSink
 

@@ -7,10 +7,11 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from importer.rules import Kind, name_key
-from invoice2go.context import Services, UserError
+from importer.domain.errors import UserError
+from importer.domain.model import Kind, NewRecord, Record
+from importer.domain.names import name_key
+from invoice2go.context import Services
 from invoice2go.i18n import t
-from storage.base import NewRecord, Record
 
 
 def _price(text: str) -> str:

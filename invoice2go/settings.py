@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.base import PLANS
+from importer.domain.model import PLANS
 
 DEFAULT_DATABASE_URL = "sqlite:///.invoice2go/invoice2go.sqlite3"
 

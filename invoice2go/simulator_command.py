@@ -7,7 +7,7 @@ import asyncio
 
 from qbo_simulator import Simulator, SimulatorConfig, describe, parse_faults
 
-from invoice2go.context import UserError
+from importer.domain.errors import UserError
 
 
 async def serve_simulator(args: argparse.Namespace) -> int:

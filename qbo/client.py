@@ -13,7 +13,8 @@ from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
-from qbo.errors import QboError, ServerError, ThrottledError, error_for
+from importer.domain.errors import QboError, ServerError, ThrottledError
+from qbo.faults import error_for
 from qbo.limits import RealmLimiter
 
 log = logging.getLogger(__name__)

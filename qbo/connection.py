@@ -15,7 +15,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from qbo.errors import (
+from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
+from importer.domain.errors import (
     InvalidGrant,
     NotConnected,
     QboError,
@@ -23,9 +24,10 @@ from qbo.errors import (
     ServerError,
     ThrottledError,
 )
+from importer.ports.clock import Clock, utcnow
+from importer.ports.store import Store
 from qbo.oauth import IntuitOAuth
 from qbo.tokens import TokenCipher, Tokens
-from storage.base import Clock, ConnectionStatus, QboConnection, Store, TokenSet, utcnow
 
 log = logging.getLogger(__name__)
 

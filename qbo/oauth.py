@@ -16,9 +16,16 @@ import aiohttp
 from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 
-from qbo.errors import InvalidGrant, OAuthStateError, ServerError, ThrottledError, TokenError
+from importer.domain.errors import (
+    InvalidGrant,
+    OAuthStateError,
+    ServerError,
+    ThrottledError,
+    TokenError,
+)
+from importer.ports.clock import Clock
+from importer.ports.store import Store
 from qbo.tokens import Tokens
-from storage.base import Clock, Store
 
 SCOPE = "com.intuit.quickbooks.accounting"
 STATE_LIFETIME = timedelta(minutes=10)

@@ -8,15 +8,23 @@ from typing import Any
 
 import aiohttp
 
+from importer.domain.connections import ConnectionStatus, QboConnection
+from importer.domain.errors import (
+    NotConnected,
+    ReconnectNeeded,
+    ServerError,
+    ThrottledError,
+    TokenError,
+)
+from importer.ports.clock import Clock, utcnow
+from importer.ports.store import Store
 from importer.qbo_source import QboSource
 from invoice2go.settings import Settings
 from qbo.client import AccessTokens, QboClient, RetryPolicy
 from qbo.connection import ConnectionTokens, FixedTokens, RefreshPolicy, TokenManager
-from qbo.errors import NotConnected, ReconnectNeeded, ServerError, ThrottledError, TokenError
 from qbo.limits import RealmLimits
 from qbo.oauth import IntuitOAuth, OAuthEndpoints, OAuthStates
 from qbo.tokens import TokenCipher, Tokens
-from storage.base import Clock, ConnectionStatus, QboConnection, Store, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -14,18 +14,14 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from importer.domain.connections import TokenSet
+from importer.domain.errors import TokenKeyError
 from invoice2go.settings import Settings, SettingsError
-from qbo.errors import QboError
-from storage.base import TokenSet
 from storage.sqlite import sqlite_path
 
 log = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "token-encryption.key"
-
-
-class TokenKeyError(QboError):
-    """Stored tokens cannot be decrypted with the configured keys."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from storage.base import ConnectionStatus, QboConnection, TokenSet
+from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
 
 # Descriptive fields update_connection may change; tokens change only by compare-and-set.
 CHANGEABLE_FIELDS = frozenset(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from storage.base import Clock, Store, StoreError, utcnow
+from importer.domain.errors import StoreError
+from importer.ports.clock import Clock, utcnow
+from importer.ports.store import Store
 from storage.mongo import MongoStore
 from storage.sqlite import SqliteStore, sqlite_path
 

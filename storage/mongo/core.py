@@ -10,8 +10,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
 
-from importer.rules import Kind
-from storage.base import Clock, StoreError, utcnow
+from importer.domain.errors import StoreError
+from importer.domain.model import Kind
+from importer.ports.clock import Clock, utcnow
 from storage.mongo.documents import Doc, utc
 
 DEFAULT_DATABASE = "invoice2go"

@@ -8,16 +8,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from importer.rules import Counts, Kind
-from storage.base import (
-    Account,
-    ImportRun,
-    NewRecord,
-    QboConnection,
-    Record,
-    RunStatus,
-    TokenSet,
-)
+from importer.domain.connections import QboConnection, TokenSet
+from importer.domain.model import Account, Counts, Kind, NewRecord, Record
+from importer.domain.runs import ImportRun, RunStatus
 from storage.connections import connection_from_doc, connection_to_doc, tokens_to_doc
 
 Doc = dict[str, Any]

@@ -9,8 +9,10 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from importer.rules import ExistingRecord, Kind, Known, name_key
-from storage.base import NameTaken, NewRecord, Record, StoreError
+from importer.domain.errors import NameTaken, StoreError
+from importer.domain.model import Kind, NewRecord, Record
+from importer.domain.names import name_key
+from importer.domain.rules import ExistingRecord, Known
 from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, record_doc, record_from
 

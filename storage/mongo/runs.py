@@ -7,19 +7,12 @@ from datetime import datetime
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from importer.rules import Kind, Skipped, SkipReason
-from storage.base import (
-    Checkpoint,
-    ImportRun,
-    LeaseLost,
-    RunInProgress,
-    RunStatus,
-    StoreError,
-    new_run,
-    run_lock,
-)
+from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.model import Kind, Skipped, SkipReason
+from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
 from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, run_doc, run_from, utc
+from storage.runs import new_run
 
 _RUNNING = RunStatus.RUNNING.value
 

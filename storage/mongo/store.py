@@ -10,15 +10,10 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from importer.rules import name_key
-from storage.base import (
-    Account,
-    AccountExists,
-    ConnectionStatus,
-    QboConnection,
-    StoreError,
-    TokenSet,
-)
+from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
+from importer.domain.errors import AccountExists, StoreError
+from importer.domain.model import Account
+from importer.domain.names import name_key
 from storage.connections import check_changes
 from storage.mongo.documents import (
     account_from,

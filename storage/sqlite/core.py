@@ -15,11 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from storage.base import (
-    Clock,
-    StoreError,
-    utcnow,
-)
+from importer.domain.errors import StoreError
+from importer.ports.clock import Clock, utcnow
 from storage.sqlite.schema import (
     SCHEMA,
     RecordIds,

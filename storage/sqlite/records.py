@@ -9,12 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from importer.rules import ExistingRecord, Kind, Known, name_key
-from storage.base import (
-    NameTaken,
-    NewRecord,
-    Record,
-)
+from importer.domain.errors import NameTaken
+from importer.domain.model import Kind, NewRecord, Record
+from importer.domain.names import name_key
+from importer.domain.rules import ExistingRecord, Known
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
     RECORD_COLUMNS,

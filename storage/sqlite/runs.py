@@ -7,17 +7,10 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from importer.rules import Counts, Kind, Skipped, SkipReason
-from storage.base import (
-    Checkpoint,
-    ImportRun,
-    LeaseLost,
-    RunInProgress,
-    RunStatus,
-    StoreError,
-    new_run,
-    run_lock,
-)
+from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
+from storage.runs import new_run
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
     iso_time,

@@ -11,10 +11,8 @@ from typing import Any
 
 import msgspec
 
-from importer.rules import Kind
-from storage.base import (
-    StoreError,
-)
+from importer.domain.errors import StoreError
+from importer.domain.model import Kind
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (

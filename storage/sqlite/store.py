@@ -10,14 +10,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from importer.rules import name_key
-from storage.base import (
-    Account,
-    AccountExists,
-    ConnectionStatus,
-    QboConnection,
-    TokenSet,
-)
+from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
+from importer.domain.errors import AccountExists
+from importer.domain.model import Account
+from importer.domain.names import name_key
 from storage.connections import (
     check_changes,
     connection_from_doc,

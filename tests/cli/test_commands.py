@@ -10,8 +10,8 @@ from pathlib import Path
 
 from qbo_simulator import Simulator
 
-from importer.rules import Kind
-from storage.base import utcnow
+from importer.domain.model import Kind
+from importer.ports.clock import utcnow
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import COMMAND, Cli, cli_env, connected_account
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qbo_simulator import Simulator, SimulatorConfig, parse_faults
 
-from importer.rules import Kind
+from importer.domain.model import Kind
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import Cli, cli_for, connected_account
 

@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from importer.domain.errors import RunInProgress
+from importer.domain.model import Kind, NewRecord
+from importer.domain.names import name_key
+from importer.domain.runs import ImportRun, RunStatus
 from importer.engine import ImportEngine, Progress
-from importer.rules import Kind, name_key
+from importer.ports.clock import utcnow
 from importer.synthetic import SyntheticSource
-from storage.base import ImportRun, NewRecord, RunInProgress, RunStatus, utcnow
 from storage.sqlite import SqliteStore
 
 

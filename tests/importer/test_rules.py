@@ -6,15 +6,13 @@ import unicodedata
 
 import pytest
 
-from importer.rules import (
+from importer.domain.model import Counts, Kind, SkipReason
+from importer.domain.names import name_key
+from importer.domain.rules import (
     Candidate,
-    Counts,
     ExistingRecord,
-    Kind,
     Known,
-    SkipReason,
     decide_page,
-    name_key,
     precheck,
     refused_as_existing,
 )

@@ -10,13 +10,14 @@ import aiohttp
 import pytest
 from qbo_simulator import Simulator, SimulatorConfig
 
+from importer.domain.model import Account
+from importer.ports.clock import Clock, utcnow
 from invoice2go.settings import Settings
 from qbo.client import RetryPolicy
 from qbo.connection import RefreshPolicy
 from qbo.limits import RealmLimits
 from qbo.service import QboService
 from qbo.tokens import TokenCipher
-from storage.base import Account, Clock, utcnow
 from storage.sqlite import SqliteStore
 
 FAST_RETRY = RetryPolicy(attempts=5, base_delay=0.01, throttle_delay=0.01, timeout=1.0)

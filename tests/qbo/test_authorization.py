@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from qbo.errors import OAuthStateError
-from storage.base import ConnectionStatus, utcnow
+from importer.domain.connections import ConnectionStatus
+from importer.domain.errors import OAuthStateError
+from importer.ports.clock import utcnow
 from tests.qbo.conftest import MakeWorld, Process, World
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from importer.rules import Kind
-from qbo.errors import NotConnected, ReconnectNeeded, ServerError
+from importer.domain.connections import ConnectionStatus
+from importer.domain.errors import NotConnected, ReconnectNeeded, ServerError
+from importer.domain.model import Kind
 from qbo.tokens import TokenCipher
-from storage.base import ConnectionStatus
 from tests.qbo.conftest import MakeWorld, World, connected
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from qbo.client import quote_literal
-from qbo.errors import (
+from importer.domain.errors import (
     AuthError,
     NotFoundError,
     ServerError,
     ThrottledError,
     ValidationError,
-    error_for,
-    parse_fault,
 )
+from qbo.client import quote_literal
+from qbo.faults import error_for, parse_fault
 
 THROTTLE_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="2017-07-30T22:45:22.933-07:00">

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from importer.domain.model import Kind
+from importer.domain.runs import RunStatus
 from importer.engine import ImportEngine
-from importer.rules import Kind
-from storage.base import RunStatus
 from tests.qbo.conftest import MakeWorld, Process, connected
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from importer.domain.model import Kind
+from importer.ports.source import SourcePage
 from importer.qbo_source import QboSource
-from importer.rules import Kind
-from importer.source import SourcePage
 from qbo.client import quote_literal
 from tests.qbo.conftest import MakeWorld, World, connected
 

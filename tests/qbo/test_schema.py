@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from importer.domain.model import Kind, SkipReason
+from importer.domain.rules import precheck
 from importer.mapping import client_from_customer, item_from_qbo
-from importer.rules import Kind, SkipReason, precheck
 from qbo.schema import decode_customers, decode_items
 
 

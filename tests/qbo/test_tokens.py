@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from importer.domain.errors import TokenKeyError
 from invoice2go.settings import Settings, SettingsError
-from qbo.tokens import KEY_FILE_NAME, TokenCipher, TokenKeyError, Tokens, cipher_from_settings
+from qbo.tokens import KEY_FILE_NAME, TokenCipher, Tokens, cipher_from_settings
 
 
 def test_a_cipher_round_trips_tokens_without_showing_them() -> None:

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
-from importer.rules import name_key
-from storage.base import NewRecord, Store
+from importer.domain.model import NewRecord
+from importer.domain.names import name_key
+from importer.ports.store import Store
 from storage.mongo import MongoStore
 from storage.sqlite import SqliteStore
 

@@ -6,7 +6,8 @@ from datetime import timedelta, timezone
 
 import pytest
 
-from storage.base import AccountExists, Store
+from importer.domain.errors import AccountExists
+from importer.ports.store import Store
 from tests.storage.conftest import Clock
 
 

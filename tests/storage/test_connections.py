@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from storage.base import ConnectionStatus, QboConnection, Store, TokenSet
+from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
+from importer.ports.store import Store
 from tests.storage.conftest import Clock
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.base import StoreError
+from importer.domain.errors import StoreError
 from storage.factory import open_store, store_session
 from storage.mongo import MongoStore
 from storage.sqlite import SqliteStore

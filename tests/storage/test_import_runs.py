@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from importer.rules import Counts, Kind, Skipped, SkipReason
-from storage.base import Checkpoint, LeaseLost, RunInProgress, RunStatus, Store
+from importer.domain.errors import LeaseLost, RunInProgress
+from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.runs import Checkpoint, RunStatus
+from importer.ports.store import Store
 from tests.storage.conftest import Clock
 
 CLIENTS, ITEMS = Kind.CLIENTS, Kind.ITEMS

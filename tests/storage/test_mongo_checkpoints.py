@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from mongomock_motor import AsyncMongoMockClient
 
-from importer.rules import Counts, Kind, Skipped, SkipReason
-from storage.base import Checkpoint
+from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.runs import Checkpoint
 from storage.mongo import MongoStore
 from tests.storage.conftest import Clock
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from importer.rules import ExistingRecord, Kind
-from storage.base import NameTaken, Store
+from importer.domain.errors import NameTaken
+from importer.domain.model import Kind
+from importer.domain.rules import ExistingRecord
+from importer.ports.store import Store
 from tests.storage.conftest import Clock, new
 
 CLIENTS, ITEMS = Kind.CLIENTS, Kind.ITEMS

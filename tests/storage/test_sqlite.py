@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from importer.rules import Kind
-from storage.base import AccountExists, NameTaken, RunInProgress, StoreError
+from importer.domain.errors import AccountExists, NameTaken, RunInProgress, StoreError
+from importer.domain.model import Kind
 from storage.sqlite import SqliteStore, sqlite_path
 from tests.storage.conftest import Clock, new
 

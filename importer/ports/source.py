@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from importer.rules import Candidate, Kind
+from importer.domain.model import Kind
+from importer.domain.rules import Candidate
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,71 +6,15 @@ duplicates inside QBO, R5 inactive, unsupported and invalid records are not impo
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, NamedTuple
 
+from importer.domain.model import Kind, Skipped, SkipReason
+from importer.domain.names import MAX_NAME_LENGTH, display_name, name_key
 
-class Kind(StrEnum):
-    """What an import brings in: QBO Customers become clients, QBO Items become items."""
-
-    CLIENTS = "clients"
-    ITEMS = "items"
-
-
-class SkipReason(StrEnum):
-    """Why a QBO record was not imported; each is counted on its own."""
-
-    EXISTS = "exists"
-    DELETED = "deleted"
-    DUPLICATE = "duplicate"
-    INACTIVE = "inactive"
-    UNSUPPORTED = "unsupported"
-    INVALID = "invalid"
-
-
-MAX_NAME_LENGTH = 500
 # QBO item types with nothing to invoice (Category) or not mapped faithfully yet (bundles).
 UNSUPPORTED_ITEM_TYPES = frozenset({"Category", "Group", "Bundle"})
-
-_QUOTE_FORMS = {
-    # apostrophes and single quotes
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u2032": "'",
-    "\u02bc": "'",
-    "\u0060": "'",
-    "\u00b4": "'",
-    # double quotes
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u201f": '"',
-    "\u2033": '"',
-    "\u00ab": '"',
-    "\u00bb": '"',
-}
-_QUOTE_TABLE = str.maketrans(_QUOTE_FORMS)
-
-
-def name_key(name: str) -> str:
-    """Return the normalised form two names share when a person would call them the same."""
-    if name.isascii():
-        # NFKC leaves ASCII alone and casefold is lower() there: the common case, made cheap.
-        return " ".join(name.replace("`", "'").lower().split())
-    text = unicodedata.normalize("NFKC", name).translate(_QUOTE_TABLE)
-    text = " ".join(text.casefold().split())
-    # casefold can leave text that is no longer NFKC (for example "ǰ"); normalise once more.
-    return unicodedata.normalize("NFKC", text)
-
-
-def display_name(name: str) -> str:
-    """Return the name as stored: the QBO spelling with surrounding white space removed."""
-    return name.strip()
 
 
 @dataclass(slots=True)
@@ -108,15 +52,6 @@ class Known:
     existing: Mapping[str, ExistingRecord] = field(default_factory=dict)
     deleted_keys: frozenset[str] = frozenset()
     deleted_qbo_ids: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A record not imported, with the reason shown to the user."""
-
-    qbo_id: str
-    name: str
-    reason: SkipReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,41 +143,3 @@ def refused_as_existing(
         if c.key in refused
     )
     return inserted, raced
-
-
-@dataclass(slots=True)
-class Counts:
-    """Per-run tallies: imported, failed, and skipped by reason."""
-
-    imported: int = 0
-    failed: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def seen(self) -> int:
-        return self.imported + self.failed + sum(self.skipped.values())
-
-    def add(self, imported: int, skipped: Sequence[Skipped], failed: int = 0) -> None:
-        """Add one page's outcome."""
-        self.imported += imported
-        self.failed += failed
-        for entry in skipped:
-            self.skipped[entry.reason.value] = self.skipped.get(entry.reason.value, 0) + 1
-
-    def copy(self) -> Counts:
-        """Return counts that change independently of these."""
-        return Counts(self.imported, self.failed, dict(self.skipped))
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the counts as JSON-ready data, every reason present."""
-        return {
-            "imported": self.imported,
-            "failed": self.failed,
-            "skipped": {reason.value: self.skipped.get(reason.value, 0) for reason in SkipReason},
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Counts:
-        """Rebuild counts saved with as_dict."""
-        skipped = {k: int(v) for k, v in dict(data.get("skipped", {})).items() if int(v)}
-        return cls(int(data.get("imported", 0)), int(data.get("failed", 0)), skipped)

@@ -1,4 +1,4 @@
-"""What can go wrong talking to Intuit, as exceptions a person can read, and fault parsing."""
+"""Intuit's fault bodies (JSON in either capitalisation, or XML) read into the project's errors."""
 
 from __future__ import annotations
 
@@ -6,74 +6,14 @@ import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-
-class QboError(Exception):
-    """A QuickBooks Online failure: a human sentence plus Intuit's support id (intuit_tid)."""
-
-    def __init__(self, message: str, *, intuit_tid: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.intuit_tid = intuit_tid
-        self.status = status
-
-    def __str__(self) -> str:
-        return (
-            self.message
-            if not self.intuit_tid
-            else f"{self.message} (intuit_tid {self.intuit_tid})"
-        )
-
-
-class ThrottledError(QboError):
-    """QuickBooks refused the request because the company's request limit was reached."""
-
-
-class AuthError(QboError):
-    """QuickBooks refused the access token or the app's access to the company."""
-
-
-class ValidationError(QboError):
-    """QuickBooks rejected the request itself (bad query, stale object, duplicate name…)."""
-
-    def __init__(
-        self, message: str, *, code: str, intuit_tid: str | None = None, status: int | None = None
-    ) -> None:
-        super().__init__(message, intuit_tid=intuit_tid, status=status)
-        self.code = code
-
-
-class NotFoundError(QboError):
-    """QuickBooks does not know the resource or the company."""
-
-
-class ServerError(QboError):
-    """QuickBooks failed on its side (5xx) or did not answer in time."""
-
-
-class TokenError(QboError):
-    """Intuit's token endpoint refused a request; error is the OAuth error code."""
-
-    def __init__(
-        self, message: str, *, error: str, intuit_tid: str | None = None, status: int | None = None
-    ) -> None:
-        super().__init__(message, intuit_tid=intuit_tid, status=status)
-        self.error = error
-
-
-class InvalidGrant(TokenError):
-    """The refresh token or code is no longer valid: only a new consent can fix it."""
-
-
-class ReconnectNeeded(QboError):
-    """The QBO connection must be authorised again by an admin."""
-
-
-class NotConnected(QboError):
-    """The account has no usable QBO connection."""
-
-
-class OAuthStateError(QboError):
-    """The OAuth callback's state is unknown, used, expired or tampered with."""
+from importer.domain.errors import (
+    AuthError,
+    NotFoundError,
+    QboError,
+    ServerError,
+    ThrottledError,
+    ValidationError,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,109 @@
+"""The project's own errors: what adapters raise through the ports and entry points show.
+
+Each carries a sentence a person can read; entry points print it as one line, never a trace.
+"""
+
+from __future__ import annotations
+
+from importer.domain.runs import ImportRun
+
+
+class UserError(Exception):
+    """A mistake the user can fix; the message says how."""
+
+
+class StoreError(Exception):
+    """A storage failure worth one clear line to the user."""
+
+
+class AccountExists(StoreError):
+    """An account with that name already exists."""
+
+
+class NameTaken(StoreError):
+    """A client or item with that name (after normalisation) already exists in the account."""
+
+
+class RunInProgress(StoreError):
+    """Another import of the same account and kind is running (R8)."""
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(f"an import of {run.kind} is already running ({run.id})")
+        self.run = run
+
+
+class LeaseLost(StoreError):
+    """This worker no longer owns the run: another one took it over."""
+
+
+class QboError(Exception):
+    """A QuickBooks Online failure: a human sentence plus Intuit's support id (intuit_tid)."""
+
+    def __init__(self, message: str, *, intuit_tid: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.intuit_tid = intuit_tid
+        self.status = status
+
+    def __str__(self) -> str:
+        return (
+            self.message
+            if not self.intuit_tid
+            else f"{self.message} (intuit_tid {self.intuit_tid})"
+        )
+
+
+class ThrottledError(QboError):
+    """QuickBooks refused the request because the company's request limit was reached."""
+
+
+class AuthError(QboError):
+    """QuickBooks refused the access token or the app's access to the company."""
+
+
+class ValidationError(QboError):
+    """QuickBooks rejected the request itself (bad query, stale object, duplicate name…)."""
+
+    def __init__(
+        self, message: str, *, code: str, intuit_tid: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, intuit_tid=intuit_tid, status=status)
+        self.code = code
+
+
+class NotFoundError(QboError):
+    """QuickBooks does not know the resource or the company."""
+
+
+class ServerError(QboError):
+    """QuickBooks failed on its side (5xx) or did not answer in time."""
+
+
+class TokenError(QboError):
+    """Intuit's token endpoint refused a request; error is the OAuth error code."""
+
+    def __init__(
+        self, message: str, *, error: str, intuit_tid: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init__(message, intuit_tid=intuit_tid, status=status)
+        self.error = error
+
+
+class InvalidGrant(TokenError):
+    """The refresh token or code is no longer valid: only a new consent can fix it."""
+
+
+class ReconnectNeeded(QboError):
+    """The QBO connection must be authorised again by an admin."""
+
+
+class NotConnected(QboError):
+    """The account has no usable QBO connection."""
+
+
+class OAuthStateError(QboError):
+    """The OAuth callback's state is unknown, used, expired or tampered with."""
+
+
+class TokenKeyError(QboError):
+    """Stored tokens cannot be decrypted with the configured keys."""

@@ -1,0 +1,44 @@
+"""When two names are the same name (R1): the normalised key a person would agree with."""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_NAME_LENGTH = 500
+
+_QUOTE_FORMS = {
+    # apostrophes and single quotes
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u02bc": "'",
+    "\u0060": "'",
+    "\u00b4": "'",
+    # double quotes
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+}
+_QUOTE_TABLE = str.maketrans(_QUOTE_FORMS)
+
+
+def name_key(name: str) -> str:
+    """Return the normalised form two names share when a person would call them the same."""
+    if name.isascii():
+        # NFKC leaves ASCII alone and casefold is lower() there: the common case, made cheap.
+        return " ".join(name.replace("`", "'").lower().split())
+    text = unicodedata.normalize("NFKC", name).translate(_QUOTE_TABLE)
+    text = " ".join(text.casefold().split())
+    # casefold can leave text that is no longer NFKC (for example "ǰ"); normalise once more.
+    return unicodedata.normalize("NFKC", text)
+
+
+def display_name(name: str) -> str:
+    """Return the name as stored: the QBO spelling with surrounding white space removed."""
+    return name.strip()

@@ -1,0 +1,32 @@
+"""The whole store: every port one database implements, as the composition root opens it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from importer.ports.accounts import AccountStore
+from importer.ports.connections import ConnectionStore, OAuthStateStore
+from importer.ports.records import RecordBook, RecordWriter
+from importer.ports.runs import RunStore
+
+
+class Store(
+    AccountStore,
+    RecordWriter,
+    RecordBook,
+    RunStore,
+    ConnectionStore,
+    OAuthStateStore,
+    Protocol,
+):
+    """Everything the product keeps. Each method is a constant number of database round trips."""
+
+    round_trips: int
+
+    async def migrate(self) -> None:
+        """Create tables or collections and indexes; safe to run again."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
