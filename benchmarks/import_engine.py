@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.synthetic import SyntheticSource
 from importer.domain.model import Kind
-from importer.engine import ImportEngine
-from importer.synthetic import SyntheticSource
+from importer.services.engine import ImportEngine
 from storage.sqlite import SqliteStore
 
 SIZES = [(25_000, 2_500), (50_000, 5_000), (100_000, 10_000), (200_000, 20_000)]

@@ -33,11 +33,11 @@ from typing import Any
 import aiohttp
 
 from importer.domain.model import Kind
-from importer.engine import ImportEngine
-from importer.qbo_source import QboSource
+from importer.services.engine import ImportEngine
 from qbo.client import PAGE_SIZE, QboClient
 from qbo.connection import FixedTokens
 from qbo.limits import RealmLimiter
+from qbo.source import QboSource
 from storage.sqlite import SqliteStore
 
 

@@ -1,1 +1,1 @@
-"""The import: name rules, record mapping and the engine that drives a source into a store."""
+"""The core of the product: the domain, the ports it needs, and the services that use them."""

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.fernet import Fernet
 from qbo_simulator import Simulator, SimulatorConfig
 
-from importer.domain.model import Kind
-from invoice2go.context import Services, open_services
-from invoice2go.importing import run_import, summary_lines
+from importer.domain.model import Account, Kind
+from invoice2go.bootstrap import Services, open_services
+from invoice2go.cli.render import summary_lines
 from invoice2go.settings import Settings
 
 ACCOUNT = "Demo Landscaping"
@@ -31,13 +31,13 @@ def say(step: str, *lines: str) -> None:
         print(f"    {line}")
 
 
-async def sign_in(services: Services, account_id: str) -> str:
+async def sign_in(services: Services, account: Account) -> str:
     """Do what the browser does: open Intuit's consent page, follow it back to the callback."""
-    url = await services.qbo.authorization_url(account_id, user="demo")
+    url = await services.connections.authorization_url(account, user="demo")
     async with services.session.get(url, allow_redirects=False) as response:
         location = response.headers["Location"]
     query = parse_qs(urlsplit(location).query)
-    connection = await services.qbo.complete_authorization(
+    connection = await services.connections.complete_authorization(
         query["code"][0], query["state"][0], query["realmId"][0]
     )
     return (
@@ -46,11 +46,9 @@ async def sign_in(services: Services, account_id: str) -> str:
     )
 
 
-async def import_all(services: Services, account_id: str, locale: str) -> list[str]:
+async def import_all(services: Services, account: Account, locale: str) -> list[str]:
     """Import clients and items and return the summary lines."""
-    account = await services.account(ACCOUNT)
-    source = await services.qbo.source_for(account_id)
-    report = await run_import(services, account, (Kind.CLIENTS, Kind.ITEMS), source)
+    report = await services.imports.run(account, (Kind.CLIENTS, Kind.ITEMS))
     return summary_lines(report, locale)
 
 
@@ -85,25 +83,23 @@ async def run_demo(base: Settings, locale: str) -> int:
 
 async def story(services: Services, sim: Simulator, locale: str) -> None:
     """The journey: set up, import, delete, change QuickBooks, import again, disconnect."""
-    store = services.store
-    account = await store.create_account(ACCOUNT, services.settings.default_plan)
+    account = await services.accounts.create(ACCOUNT)
     say(f"Invoicing account “{ACCOUNT}” created", f"plan {account.plan}, currency USD")
 
-    say("Sign in to QuickBooks", await sign_in(services, account.id))
-    incomes = await services.qbo.income_accounts(account.id)
+    say("Sign in to QuickBooks", await sign_in(services, account))
+    incomes = await services.connections.income_accounts(account.id)
     say(
         "Income accounts invoices can be booked to",
         ", ".join(income.name for income in incomes[:6]) + (" …" if len(incomes) > 6 else ""),
     )
 
-    say("Import clients and items", *await import_all(services, account.id, locale))
+    say("Import clients and items", *await import_all(services, account, locale))
 
-    amy = await store.find_record(account.id, Kind.CLIENTS, "amy's bird sanctuary")
-    rocks = await store.find_record(account.id, Kind.ITEMS, "rocks")
+    records = services.records
+    amy = (await records.delete(account, Kind.CLIENTS, "amy's bird sanctuary")).record
+    rocks = (await records.delete(account, Kind.ITEMS, "rocks")).record
     assert amy is not None
     assert rocks is not None
-    await store.delete_record(account.id, Kind.CLIENTS, amy.id)
-    await store.delete_record(account.id, Kind.ITEMS, rocks.id)
     say("You delete a client and an item", f"“{amy.name}” and “{rocks.name}”")
 
     sim.company.add_customer("Zoe’s Zinnias")
@@ -115,11 +111,11 @@ async def story(services: Services, sim: Simulator, locale: str) -> None:
         "and “COOL  CARS”: the same name as “Cool Cars”, spelled another way",
     )
 
-    say("Import again: only what is new comes in", *await import_all(services, account.id, locale))
+    say("Import again: only what is new comes in", *await import_all(services, account, locale))
 
-    clients = await store.count_records(account.id, Kind.CLIENTS)
-    items = await store.count_records(account.id, Kind.ITEMS)
-    await services.qbo.disconnect(account.id)
+    clients = await records.count(account, Kind.CLIENTS)
+    items = await records.count(account, Kind.ITEMS)
+    await services.connections.disconnect(account.id)
     say(
         "Disconnect",
         "tokens revoked at QuickBooks; the imported data stays: "

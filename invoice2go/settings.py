@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from importer.domain.errors import ConfigurationError
 from importer.domain.model import PLANS
+from importer.domain.plans import Plans
 
 DEFAULT_DATABASE_URL = "sqlite:///.invoice2go/invoice2go.sqlite3"
 
@@ -20,7 +22,7 @@ QBO_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 QBO_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 
 
-class SettingsError(Exception):
+class SettingsError(ConfigurationError):
     """The configuration is missing or wrong; the message names the variable."""
 
 
@@ -79,6 +81,11 @@ class Settings(BaseSettings):
     @property
     def enabled_plans(self) -> frozenset[str]:
         return frozenset(_split(self.qbo_enabled_plans))
+
+    @property
+    def plans(self) -> Plans:
+        """The plan rules (R6) these settings ask for."""
+        return Plans(self.enabled_plans, self.default_plan)
 
     @property
     def uses_mongodb(self) -> bool:

@@ -15,7 +15,13 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
+from importer.domain.connections import (
+    RECONNECT_REASON,
+    ConnectionStatus,
+    QboConnection,
+    TokenSet,
+    usable,
+)
 from importer.domain.errors import (
     InvalidGrant,
     NotConnected,
@@ -25,13 +31,11 @@ from importer.domain.errors import (
     ThrottledError,
 )
 from importer.ports.clock import Clock, utcnow
-from importer.ports.store import Store
+from importer.ports.connections import ConnectionStore
 from qbo.oauth import IntuitOAuth
 from qbo.tokens import TokenCipher, Tokens
 
 log = logging.getLogger(__name__)
-
-RECONNECT_REASON = "QuickBooks no longer accepts the saved authorisation; an admin must reconnect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ class TokenManager:
 
     def __init__(
         self,
-        store: Store,
+        store: ConnectionStore,
         cipher: TokenCipher,
         oauth: IntuitOAuth,
         *,
@@ -90,12 +94,7 @@ class TokenManager:
             return await self._refresh(account_id, rejected)
 
     async def _load(self, account_id: str) -> QboConnection:
-        connection = await self._store.get_connection(account_id)
-        if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
-            raise NotConnected("this account is not connected to QuickBooks")
-        if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-            raise ReconnectNeeded(connection.status_reason or RECONNECT_REASON)
-        return connection
+        return usable(await self._store.get_connection(account_id))
 
     async def _refresh(self, account_id: str, rejected: str | None) -> str:
         policy = self._policy

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,18 +13,16 @@ from authlib.oauth2.auth import ClientAuth
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
 
 from importer.domain.errors import (
+    ConfigurationError,
     InvalidGrant,
-    OAuthStateError,
     ServerError,
     ThrottledError,
     TokenError,
 )
 from importer.ports.clock import Clock
-from importer.ports.store import Store
 from qbo.tokens import Tokens
 
 SCOPE = "com.intuit.quickbooks.accounting"
-STATE_LIFETIME = timedelta(minutes=10)
 TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
@@ -59,6 +53,8 @@ class IntuitOAuth:
     def authorization_url(self, state: str) -> str:
         """Return the consent page URL for the accounting scope."""
         e = self._endpoints
+        if not e.redirect_uri:
+            raise ConfigurationError("missing configuration: set QBO_REDIRECT_URI")
         url: str = prepare_grant_uri(e.auth_url, e.client_id, "code", e.redirect_uri, SCOPE, state)
         return url
 
@@ -147,43 +143,3 @@ def _after(now: datetime, seconds: object) -> datetime | None:
         return now + timedelta(seconds=int(str(seconds)))
     except (TypeError, ValueError):
         return None
-
-
-class OAuthStates:
-    """Signed, single-use, expiring OAuth states, remembered in the store."""
-
-    def __init__(
-        self, store: Store, key: bytes, clock: Clock, lifetime: timedelta = STATE_LIFETIME
-    ):
-        self._store = store
-        self._key = key
-        self._clock = clock
-        self._lifetime = lifetime
-
-    def __repr__(self) -> str:
-        return "OAuthStates(<key hidden>)"
-
-    def _sign(self, body: str) -> str:
-        digest = hmac.new(self._key, body.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-    async def issue(self, data: Mapping[str, Any]) -> str:
-        """Remember data under a new state and return the signed state for the consent URL."""
-        nonce = secrets.token_urlsafe(24)
-        expires_at = self._clock() + self._lifetime
-        body = f"{nonce}.{int(expires_at.timestamp())}"
-        await self._store.put_oauth_state(nonce, dict(data), expires_at)
-        return f"{body}.{self._sign(body)}"
-
-    async def redeem(self, state: str) -> dict[str, Any]:
-        """Return the data of a state once; raise OAuthStateError if forged, used or expired."""
-        body, _, signature = state.rpartition(".")
-        nonce, _, expires = body.partition(".")
-        if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
-            raise OAuthStateError("the QuickBooks sign-in link is not valid; start again")
-        if not expires.isdigit() or int(expires) <= self._clock().timestamp():
-            raise OAuthStateError("the QuickBooks sign-in link has expired; start again")
-        data = await self._store.take_oauth_state(nonce)
-        if data is None:
-            raise OAuthStateError("the QuickBooks sign-in link was already used; start again")
-        return data

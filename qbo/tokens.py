@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import base64
-import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from importer.domain.connections import TokenSet
-from importer.domain.errors import TokenKeyError
-from invoice2go.settings import Settings, SettingsError
-from storage.sqlite import sqlite_path
-
-log = logging.getLogger(__name__)
-
-KEY_FILE_NAME = "token-encryption.key"
+from importer.domain.errors import ConfigurationError, TokenKeyError
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +35,12 @@ class TokenCipher:
 
     def __init__(self, keys: Sequence[str | bytes]) -> None:
         if not keys:
-            raise SettingsError("TOKEN_ENCRYPTION_KEY holds no key")
+            raise ConfigurationError("TOKEN_ENCRYPTION_KEY holds no key")
         try:
             self._fernet = MultiFernet([Fernet(key) for key in keys])
             self._primary = base64.urlsafe_b64decode(keys[0])
         except ValueError as error:
-            raise SettingsError(
+            raise ConfigurationError(
                 "TOKEN_ENCRYPTION_KEY must be comma-separated Fernet keys "
                 "(32 url-safe base64-encoded bytes each)"
             ) from error
@@ -108,43 +99,3 @@ class TokenCipher:
             access_token_expires_at=stored.access_token_expires_at,
             refresh_token_expires_at=stored.refresh_token_expires_at,
         )
-
-
-def cipher_from_settings(settings: Settings) -> TokenCipher:
-    """Build the cipher at start-up; outside production make up a key file if none is set."""
-    if settings.token_encryption_key:
-        return TokenCipher.from_text(settings.token_encryption_key)
-    if settings.is_production:
-        raise SettingsError(
-            "TOKEN_ENCRYPTION_KEY is required in production (MongoDB or QBO_ENVIRONMENT="
-            "production); generate one with: python -c 'from cryptography.fernet import "
-            "Fernet; print(Fernet.generate_key().decode())'"
-        )
-    path = sqlite_path(settings.database_url).parent / KEY_FILE_NAME
-    return TokenCipher.from_text(_key_file(path))
-
-
-def _key_file(path: Path) -> str:
-    """Read the generated key, making it (owner-only) on first use."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = TokenCipher.generate_key()
-    draft = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    try:
-        # link() publishes the finished file atomically and refuses to replace one.
-        os.link(draft, path)
-    except FileExistsError:
-        return path.read_text().strip()
-    finally:
-        draft.unlink()
-    log.warning(
-        "TOKEN_ENCRYPTION_KEY is not set: generated a key in %s; keep that file with the "
-        "database, and set TOKEN_ENCRYPTION_KEY before going to production",
-        path,
-    )
-    return key

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from importer.domain.errors import NotConnected, ReconnectNeeded
+
+RECONNECT_REASON = "QuickBooks no longer accepts the saved authorisation; an admin must reconnect"
+
 
 class ConnectionStatus(StrEnum):
     CONNECTED = "connected"
@@ -40,3 +44,12 @@ class QboConnection:
     multicurrency: bool | None = None
     income_account_id: str | None = None
     connected_at: datetime | None = None
+
+
+def usable(connection: QboConnection | None) -> QboConnection:
+    """Return the connection if imports may use it; raise NotConnected or ReconnectNeeded."""
+    if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
+        raise NotConnected("this account is not connected to QuickBooks; connect it first")
+    if connection.status is ConnectionStatus.NEEDS_RECONNECT:
+        raise ReconnectNeeded(connection.status_reason or RECONNECT_REASON)
+    return connection

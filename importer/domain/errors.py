@@ -12,6 +12,33 @@ class UserError(Exception):
     """A mistake the user can fix; the message says how."""
 
 
+class ConfigurationError(Exception):
+    """The configuration is missing or wrong; the message names the variable."""
+
+
+class NoSuchAccount(UserError):
+    """No account has that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"No account named {name!r}. Create it with: invoice2go accounts create {name!r}"
+        )
+        self.name = name
+
+
+class PlanNotEnabled(UserError):
+    """The account's plan does not include the QuickBooks integration (R6)."""
+
+    def __init__(self, plan: str, enabled: tuple[str, ...]) -> None:
+        plans = " / ".join(enabled)
+        super().__init__(
+            f"The {plan} plan does not include the QuickBooks integration. Upgrade to {plans} "
+            "to import; what was imported stays."
+        )
+        self.plan = plan
+        self.enabled = enabled
+
+
 class StoreError(Exception):
     """A storage failure worth one clear line to the user."""
 

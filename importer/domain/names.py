@@ -42,3 +42,14 @@ def name_key(name: str) -> str:
 def display_name(name: str) -> str:
     """Return the name as stored: the QBO spelling with surrounding white space removed."""
     return name.strip()
+
+
+def is_valid_name(name: str, key: str | None = None) -> bool:
+    """Tell whether a name can be a client's or an item's: not empty, not over-long (R5).
+
+    key is the name's name_key when the caller has it already.
+    """
+    stripped = name.strip()
+    if not stripped or len(stripped) > MAX_NAME_LENGTH:
+        return False
+    return bool(name_key(stripped) if key is None else key)

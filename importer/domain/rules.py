@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from importer.domain.model import Kind, Skipped, SkipReason
-from importer.domain.names import MAX_NAME_LENGTH, display_name, name_key
+from importer.domain.names import display_name, is_valid_name, name_key
 
 # QBO item types with nothing to invoice (Category) or not mapped faithfully yet (bundles).
 UNSUPPORTED_ITEM_TYPES = frozenset({"Category", "Group", "Bundle"})
@@ -69,14 +69,9 @@ def in_qbo_order(candidate: Candidate) -> tuple[int, str]:
     return (int(qbo_id), "") if qbo_id.isdigit() else (1 << 62, qbo_id)
 
 
-def _invalid(candidate: Candidate) -> bool:
-    name = candidate.name.strip()
-    return not name or len(name) > MAX_NAME_LENGTH or not candidate.key
-
-
 def precheck(kind: Kind, candidate: Candidate) -> SkipReason | None:
     """Return why a record is not imported whatever the store holds, or None."""
-    if _invalid(candidate):
+    if not is_valid_name(candidate.name, candidate.key):
         return SkipReason.INVALID
     if kind is Kind.ITEMS and candidate.item_type in UNSUPPORTED_ITEM_TYPES:
         return SkipReason.UNSUPPORTED

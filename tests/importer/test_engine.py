@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
+from benchmarks.synthetic import SyntheticSource
 from importer.domain.errors import RunInProgress
 from importer.domain.model import Kind, NewRecord
 from importer.domain.names import name_key
 from importer.domain.runs import ImportRun, RunStatus
-from importer.engine import ImportEngine, Progress
 from importer.ports.clock import utcnow
-from importer.synthetic import SyntheticSource
+from importer.services.engine import ImportEngine, Progress
 from storage.sqlite import SqliteStore
 
 

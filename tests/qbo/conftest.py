@@ -12,11 +12,14 @@ from qbo_simulator import Simulator, SimulatorConfig
 
 from importer.domain.model import Account
 from importer.ports.clock import Clock, utcnow
+from importer.services.connections import ConnectionService
+from invoice2go.bootstrap import QboTuning, Services
+from invoice2go.keys import token_cipher
 from invoice2go.settings import Settings
-from qbo.client import RetryPolicy
+from qbo.client import QboClient, RetryPolicy
 from qbo.connection import RefreshPolicy
 from qbo.limits import RealmLimits
-from qbo.service import QboService
+from qbo.source import QboSource
 from qbo.tokens import TokenCipher
 from storage.sqlite import SqliteStore
 
@@ -26,12 +29,32 @@ FAST_REFRESH = RefreshPolicy(base_delay=0.01, poll=0.005)
 
 @dataclass
 class Process:
-    """What one web or worker process holds: its own store, cipher, session and service."""
+    """What one web or worker process holds: its own store, session and services."""
 
-    store: SqliteStore
-    cipher: TokenCipher
-    session: aiohttp.ClientSession
-    service: QboService
+    services: Services
+
+    @property
+    def store(self) -> SqliteStore:
+        assert isinstance(self.services.store, SqliteStore)
+        return self.services.store
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self.services.session
+
+    @property
+    def cipher(self) -> TokenCipher:
+        return token_cipher(self.services.settings)
+
+    @property
+    def service(self) -> ConnectionService:
+        return self.services.connections
+
+    async def client_for(self, account_id: str) -> QboClient:
+        """Return an API client for the account's company, as an import would use it."""
+        source = await self.service.source_for(account_id)
+        assert isinstance(source, QboSource)
+        return source.client
 
 
 @dataclass
@@ -64,19 +87,9 @@ class World:
         store = SqliteStore(self.db_path)
         await store.migrate()
         settings = self.settings(key, token_url)
-        cipher = TokenCipher.from_text(settings.token_encryption_key or "")
         session = aiohttp.ClientSession()
-        service = QboService(
-            settings,
-            store,
-            cipher,
-            session,
-            limits=RealmLimits(),
-            retry=FAST_RETRY,
-            refresh=FAST_REFRESH,
-            clock=clock,
-        )
-        process = Process(store, cipher, session, service)
+        tuning = QboTuning(limits=RealmLimits(), retry=FAST_RETRY, refresh=FAST_REFRESH)
+        process = Process(Services(settings, store, session, clock, tuning))
         self.processes.append(process)
         return process
 
@@ -114,6 +127,6 @@ async def connected(world: World, process: Process, name: str = "Acme") -> Accou
     account = await process.store.create_account(name, "premium")
     tokens = world.sim.issue_tokens()
     await process.service.connect_with_refresh_token(
-        account.id, world.sim.realm_id, tokens["refresh_token"]
+        account, world.sim.realm_id, tokens["refresh_token"]
     )
     return account

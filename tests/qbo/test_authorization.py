@@ -9,13 +9,14 @@ import pytest
 
 from importer.domain.connections import ConnectionStatus
 from importer.domain.errors import OAuthStateError
+from importer.domain.model import Account
 from importer.ports.clock import utcnow
 from tests.qbo.conftest import MakeWorld, Process, World
 
 
-async def consent(world: World, process: Process, account_id: str) -> dict[str, str]:
+async def consent(world: World, process: Process, account: Account) -> dict[str, str]:
     """Follow the consent URL as a browser would and return the callback's query."""
-    url = await process.service.authorization_url(account_id, user="U123")
+    url = await process.service.authorization_url(account, user="U123")
     async with process.session.get(url, allow_redirects=False) as response:
         assert response.status == 302
         location = response.headers["Location"]
@@ -28,7 +29,7 @@ async def test_the_consent_url_asks_for_the_accounting_scope(make_world: MakeWor
     process = await world.process()
     account = await process.store.create_account("Acme", "premium")
 
-    url = await process.service.authorization_url(account.id)
+    url = await process.service.authorization_url(account)
 
     query = parse_qs(urlsplit(url).query)
     assert url.startswith(world.sim.auth_url)
@@ -43,7 +44,7 @@ async def test_consent_connects_the_company_once(make_world: MakeWorld) -> None:
     world = await make_world()
     process = await world.process()
     account = await process.store.create_account("Acme", "premium")
-    callback = await consent(world, process, account.id)
+    callback = await consent(world, process, account)
 
     connection = await process.service.complete_authorization(
         callback["code"], callback["state"], callback["realmId"]
@@ -69,7 +70,7 @@ async def test_a_tampered_state_is_refused(make_world: MakeWorld) -> None:
     world = await make_world()
     process = await world.process()
     account = await process.store.create_account("Acme", "premium")
-    callback = await consent(world, process, account.id)
+    callback = await consent(world, process, account)
     nonce, expires, signature = callback["state"].split(".")
     later = str(int(expires) + 3600)
 
@@ -92,7 +93,7 @@ async def test_an_expired_state_is_refused(make_world: MakeWorld) -> None:
     world = await make_world()
     process = await world.process()
     account = await process.store.create_account("Acme", "premium")
-    callback = await consent(world, process, account.id)
+    callback = await consent(world, process, account)
     later = await world.process(clock=lambda: utcnow() + timedelta(minutes=11))
 
     with pytest.raises(OAuthStateError, match="expired"):
@@ -107,7 +108,7 @@ async def test_income_accounts_come_from_the_company(make_world: MakeWorld) -> N
     world = await make_world()
     process = await world.process()
     account = await process.store.create_account("Acme", "premium")
-    callback = await consent(world, process, account.id)
+    callback = await consent(world, process, account)
     await process.service.complete_authorization(
         callback["code"], callback["state"], callback["realmId"]
     )

@@ -40,7 +40,7 @@ async def test_a_rotated_refresh_token_survives_a_restart(make_world: MakeWorld)
     account = await connected(world, first)
     before = await stored_refresh_token(world, account.id)
     world.sim.expire_access_tokens()
-    await (await first.service.client_for(account.id)).company_info()
+    await (await first.client_for(account.id)).company_info()
     rotated = await stored_refresh_token(world, account.id)
     await world.stop(first)
 
@@ -62,7 +62,7 @@ async def test_two_processes_refreshing_at_once_both_carry_on(make_world: MakeWo
     world.sim.expire_access_tokens()
 
     infos = await asyncio.gather(
-        *[(await p.service.client_for(account.id)).company_info() for p in (one, two)]
+        *[(await p.client_for(account.id)).company_info() for p in (one, two)]
     )
 
     assert infos[0]["CompanyName"] == infos[1]["CompanyName"]
@@ -73,7 +73,7 @@ async def test_two_processes_refreshing_at_once_both_carry_on(make_world: MakeWo
     assert connection.status is ConnectionStatus.CONNECTED
     third = await world.process()
     world.sim.expire_access_tokens()
-    assert (await (await third.service.client_for(account.id)).count("Customer")) == 29
+    assert (await (await third.client_for(account.id)).count("Customer")) == 29
     assert refreshes(world) == 3
 
 
@@ -83,7 +83,7 @@ async def test_many_requests_meeting_an_expired_token_share_one_refresh(
     world = await make_world(customers=5000, rotate_refresh_after=1)
     process = await world.process()
     account = await connected(world, process)
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
     await client.count("Customer")
     world.sim.expire_access_tokens()
 
@@ -100,7 +100,7 @@ async def test_invalid_grant_asks_for_a_reconnect_once(make_world: MakeWorld) ->
     connecting = refreshes(world)
     world.sim.inject("invalid_grant")
     world.sim.expire_access_tokens()
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
 
     with pytest.raises(ReconnectNeeded, match="reconnect") as refused:
         await client.company_info()
@@ -134,7 +134,7 @@ async def test_tokens_are_encrypted_at_rest_and_keys_rotate(
     assert plain.access_token.encode() not in raw
 
     rotated = await world.process(key=f"{TokenCipher.generate_key()},{world.key}")
-    assert await (await rotated.service.client_for(account.id)).count("Customer") == 29
+    assert await (await rotated.client_for(account.id)).count("Customer") == 29
 
 
 async def test_secrets_stay_out_of_logs_and_errors(
@@ -145,7 +145,7 @@ async def test_secrets_stay_out_of_logs_and_errors(
     caplog.set_level(logging.DEBUG)
     account = await connected(world, process)
     world.sim.expire_access_tokens()
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
     await client.company_info()
     world.sim.inject("invalid_grant")
     world.sim.expire_access_tokens()
@@ -188,11 +188,11 @@ async def test_an_unreachable_token_endpoint_keeps_the_stored_token(
     cut_off = await world.process(token_url="http://127.0.0.1:9/oauth2/v1/tokens/bearer")
 
     with pytest.raises(ServerError, match="did not answer"):
-        await (await cut_off.service.client_for(account.id)).company_info()
+        await (await cut_off.client_for(account.id)).company_info()
 
     after = await process.store.get_connection(account.id)
     assert after is not None
     assert after.status is ConnectionStatus.CONNECTED
     assert after.tokens == before.tokens
-    info = await (await process.service.client_for(account.id)).company_info()
+    info = await (await process.client_for(account.id)).company_info()
     assert info["CompanyName"] == world.sim.company.info["CompanyName"]

@@ -6,7 +6,7 @@ import pytest
 
 from importer.domain.model import Kind
 from importer.domain.runs import RunStatus
-from importer.engine import ImportEngine
+from importer.services.engine import ImportEngine
 from tests.qbo.conftest import MakeWorld, Process, connected
 
 

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from importer.domain.model import Kind
-from importer.ports.source import SourcePage
-from importer.qbo_source import QboSource
+from importer.ports.source import RecordSource, SourcePage
 from qbo.client import quote_literal
 from tests.qbo.conftest import MakeWorld, World, connected
 
@@ -29,7 +28,7 @@ def data_queries(world: World, entity: str) -> list[str]:
     return [s for s in statements(world) if s.startswith(prefix)]
 
 
-async def read(source: QboSource, kind: Kind) -> list[SourcePage]:
+async def read(source: RecordSource, kind: Kind) -> list[SourcePage]:
     return [page async for page in source.pages(kind)]
 
 
@@ -108,7 +107,7 @@ async def test_items_map_with_exact_prices(make_world: MakeWorld) -> None:
     account = await connected(world, process)
     world.sim.company.add_item("Precise Thing", UnitPrice=19.99)
     source = await process.service.source_for(account.id)
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
 
     pages = await read(source, Kind.ITEMS)
     rows = await client.read_all("Item")
@@ -142,7 +141,7 @@ async def test_names_with_quotes_and_backslashes_query_back(
     process = await world.process()
     account = await connected(world, process)
     added = world.sim.company.add_customer(name)
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
 
     found = await client.find("Customer", "DisplayName", name)
 
@@ -179,7 +178,7 @@ async def test_company_lists_and_recent_changes(make_world: MakeWorld) -> None:
     world = await make_world()
     process = await world.process()
     account = await connected(world, process)
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
     since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="seconds")
     added = world.sim.company.add_customer("Fresh Customer")
 
@@ -200,7 +199,7 @@ async def test_recent_changes_show_a_merged_away_record_as_a_deleted_stub(
     world = await make_world()
     process = await world.process()
     account = await connected(world, process)
-    client = await process.service.client_for(account.id)
+    client = await process.client_for(account.id)
     since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="seconds")
     world.sim.company.merge("Item", "4", "3")
 

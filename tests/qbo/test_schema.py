@@ -9,7 +9,7 @@ import pytest
 
 from importer.domain.model import Kind, SkipReason
 from importer.domain.rules import precheck
-from importer.mapping import client_from_customer, item_from_qbo
+from qbo.mapping import client_from_customer, item_from_qbo
 from qbo.schema import decode_customers, decode_items
 
 

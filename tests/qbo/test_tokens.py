@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from importer.domain.errors import TokenKeyError
+from importer.domain.errors import ConfigurationError, TokenKeyError
+from invoice2go.keys import KEY_FILE_NAME, token_cipher
 from invoice2go.settings import Settings, SettingsError
-from qbo.tokens import KEY_FILE_NAME, TokenCipher, Tokens, cipher_from_settings
+from qbo.tokens import TokenCipher, Tokens
 
 
 def test_a_cipher_round_trips_tokens_without_showing_them() -> None:
@@ -34,8 +35,8 @@ def test_key_rotation_reads_old_ciphertext_and_writes_with_the_new_key() -> None
         TokenCipher.from_text(old).decrypt(rotated.encrypt("RT-2"))
 
 
-def test_a_malformed_key_is_a_settings_error() -> None:
-    with pytest.raises(SettingsError, match="TOKEN_ENCRYPTION_KEY"):
+def test_a_malformed_key_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="TOKEN_ENCRYPTION_KEY"):
         TokenCipher.from_text("not-a-key")
 
 
@@ -47,7 +48,7 @@ def test_production_without_a_key_refuses_to_start(tmp_path: Path) -> None:
         _env_file=None,  # type: ignore[call-arg]
     )
     with pytest.raises(SettingsError, match="TOKEN_ENCRYPTION_KEY is required"):
-        cipher_from_settings(settings)
+        token_cipher(settings)
 
 
 def test_development_makes_one_private_key_file_and_warns_once(
@@ -59,8 +60,8 @@ def test_development_makes_one_private_key_file_and_warns_once(
         _env_file=None,  # type: ignore[call-arg]
     )
     with caplog.at_level(logging.WARNING):
-        first = cipher_from_settings(settings)
-        second = cipher_from_settings(settings)
+        first = token_cipher(settings)
+        second = token_cipher(settings)
     key_file = tmp_path / "data" / KEY_FILE_NAME
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert second.decrypt(first.encrypt("RT-1")) == "RT-1"

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Callable
 
 from importer.domain.model import Kind
 from importer.domain.rules import Candidate
-from importer.mapping import client_from_customer, item_from_qbo
 from importer.ports.source import SourcePage
 from qbo.client import PAGE_SIZE, QboClient
+from qbo.mapping import client_from_customer, item_from_qbo
 from qbo.schema import decode_customers, decode_items
 
 
@@ -48,6 +48,11 @@ class QboSource:
 
     def __repr__(self) -> str:
         return f"QboSource(realm_id={self.realm_id!r})"
+
+    @property
+    def client(self) -> QboClient:
+        """The API client the pages are read with."""
+        return self._client
 
     @property
     def realm_id(self) -> str:

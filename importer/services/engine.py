@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from importer.batches import Batch, batches
 from importer.domain.errors import LeaseLost, RunInProgress
 from importer.domain.model import Counts, Kind, NewRecord
 from importer.domain.names import display_name
@@ -29,10 +28,11 @@ from importer.domain.rules import (
     refused_as_existing,
 )
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus
-from importer.lease import is_stale, worker_identity
 from importer.ports.clock import Clock, utcnow
+from importer.ports.imports import ImportStore
 from importer.ports.source import RecordSource
-from importer.ports.store import Store
+from importer.services.batches import Batch, batches
+from importer.services.lease import is_stale, worker_identity
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class ImportEngine:
 
     def __init__(
         self,
-        store: Store,
+        store: ImportStore,
         *,
         lease_seconds: int = 60,
         owner: str | None = None,

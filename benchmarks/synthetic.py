@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from importer.domain.model import Kind
 from importer.domain.rules import Candidate
-from importer.mapping import client_from_customer, item_from_qbo
 from importer.ports.source import SourcePage
+from qbo.mapping import client_from_customer, item_from_qbo
 from qbo.schema import Customer, EmailAddress, Item, PhoneNumber, PhysicalAddress
 
 

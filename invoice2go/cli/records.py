@@ -7,10 +7,9 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from importer.domain.errors import UserError
-from importer.domain.model import Kind, NewRecord, Record
-from importer.domain.names import name_key
-from invoice2go.context import Services
+from importer.domain.model import Kind
+from invoice2go.bootstrap import Services
+from invoice2go.cli.render import record_json
 from invoice2go.i18n import t
 
 
@@ -57,52 +56,36 @@ def add_parsers(commands: Any) -> None:
         )
 
 
-def record_json(record: Record) -> dict[str, Any]:
-    """Return a record as the --json lists print it."""
-    return {
-        "id": record.id,
-        "name": record.name,
-        "qbo_id": record.qbo_id,
-        "created_at": record.created_at.isoformat(),
-        **dict(record.fields),
-    }
-
-
 async def run(services: Services, args: argparse.Namespace) -> int:
     """Run a clients or items action."""
     kind = Kind(args.command)
-    account = await services.account(args.account, args.locale)
-    store = services.store
+    account = await services.accounts.named(args.account)
+    records = services.records
     if args.action == "list":
-        records = await store.list_records(
-            account.id, kind, search=args.search, limit=args.limit, offset=args.offset
+        found = await records.list(
+            account, kind, search=args.search, limit=args.limit, offset=args.offset
         )
         if args.json:
-            print(json.dumps([record_json(r) for r in records], ensure_ascii=False))
-        elif not records:
+            print(json.dumps([record_json(r) for r in found], ensure_ascii=False))
+        elif not found:
             print(t("none", args.locale))
-        for record in [] if args.json else records:
+        for record in [] if args.json else found:
             price = record.fields.get("unit_price")
             print(record.name if price is None else f"{record.name}\t{price}")
         return 0
     if args.action == "add":
         fields = {"unit_price": args.price} if kind is Kind.ITEMS else {"email": args.email}
-        name = args.name.strip()
-        if not name_key(name):
-            raise UserError("a name cannot be empty")
-        fields = {k: v for k, v in fields.items() if v is not None}
-        await store.add_record(account.id, kind, NewRecord(name, name_key(name), fields))
-        print(t("added", args.locale, name=name))
+        added = await records.add(account, kind, args.name, fields)
+        print(t("added", args.locale, name=added.name))
         return 0
     missing = 0
     for name in args.names:
-        found = await store.find_record(account.id, kind, name_key(name))
-        deleted = await store.delete_record(account.id, kind, found.id if found else name)
-        if deleted is None:
+        deletion = await records.delete(account, kind, name)
+        if deletion.record is None:
             print(
                 t("error.not_found", args.locale, kind=kind.value, name=name, account=account.name)
             )
             missing += 1
         else:
-            print(t("deleted", args.locale, name=deleted.name))
+            print(t("deleted", args.locale, name=deletion.record.name))
     return 1 if missing else 0

@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from importer.domain.model import Kind
-from importer.engine import Progress as ImportProgress
+from importer.services.engine import Progress as ImportProgress
+from importer.services.engine import ProgressListener
 from invoice2go.i18n import t
-from invoice2go.importing import ProgressSink
 
 
 @asynccontextmanager
-async def progress_display(show: bool, locale: str) -> AsyncIterator[ProgressSink | None]:
+async def progress_display(show: bool, locale: str) -> AsyncIterator[ProgressListener | None]:
     """Yield a progress listener drawing one bar per kind, or None when not shown."""
     if not show:
         yield None

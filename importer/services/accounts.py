@@ -1,0 +1,33 @@
+"""Invoicing accounts: create, find by name, list."""
+
+from __future__ import annotations
+
+from importer.domain.errors import NoSuchAccount
+from importer.domain.model import Account
+from importer.domain.plans import Plans
+from importer.ports.accounts import AccountStore
+
+
+class AccountService:
+    """Create and find invoicing accounts."""
+
+    def __init__(self, accounts: AccountStore, plans: Plans) -> None:
+        self._accounts = accounts
+        self._plans = plans
+
+    async def create(self, name: str, plan: str | None = None, currency: str = "USD") -> Account:
+        """Create an account on a plan (the deployment's default plan unless given)."""
+        return await self._accounts.create_account(
+            name, plan or self._plans.default, currency.upper()
+        )
+
+    async def named(self, name: str) -> Account:
+        """Return the named account, or raise NoSuchAccount saying how to create it."""
+        account = await self._accounts.find_account(name)
+        if account is None:
+            raise NoSuchAccount(name)
+        return account
+
+    async def all(self) -> list[Account]:
+        """Return every account, by name."""
+        return await self._accounts.list_accounts()
