@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
@@ -16,6 +19,8 @@ from importer.ports.clock import Clock, utcnow
 from storage.mongo.documents import Doc, utc
 
 DEFAULT_DATABASE = "invoice2go"
+
+T = TypeVar("T")
 
 _INDEXES: dict[str, list[IndexModel]] = {
     "accounts": [IndexModel([("name_key", ASCENDING)], name="name_key", unique=True)],
@@ -107,13 +112,34 @@ class MongoCore:
             client, self._client = self._client, None
             await client.close()
 
-    async def _aggregate(self, collection: AsyncCollection[Doc], pipeline: list[Doc]) -> list[Any]:
+    async def _aggregate(self, collection: AsyncCollection[Doc], pipeline: list[Doc]) -> list[Doc]:
         self._trip()
-        cursor: Any = collection.aggregate(pipeline)
-        # mongomock-motor follows Motor, whose aggregate returns the cursor without awaiting.
-        if not hasattr(cursor, "to_list"):
-            cursor = await cursor
-        return list(await cursor.to_list(None))
+        cursor = await collection.aggregate(pipeline)
+        return await cursor.to_list(None)
+
+
+def _translated(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def translated(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(*args, **kwargs)
+        except ConnectionFailure as error:
+            raise StoreError(f"cannot reach the database: {unreachable_reason(error)}") from error
+        except PyMongoError as error:
+            raise StoreError(
+                f"database error: {type(error).__name__}: {str(error)[:200]}"
+            ) from error
+
+    return translated
+
+
+def driver_errors_translated(cls: type[T]) -> type[T]:
+    """Make every public coroutine method raise StoreError, never a PyMongo error."""
+    for name in dir(cls):
+        method = getattr(cls, name)
+        if not name.startswith("_") and inspect.iscoroutinefunction(method):
+            setattr(cls, name, _translated(method))
+    return cls
 
 
 def unreachable_reason(error: ConnectionFailure) -> str:

@@ -22,9 +22,8 @@ def new_id() -> str:
 
 
 def utc(value: datetime) -> datetime:
-    """Return value as aware UTC, cut to the milliseconds BSON keeps."""
-    # Without tz_aware (mongomock, or a client built elsewhere) datetimes come back naive UTC.
-    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """Return an aware time in UTC, cut to the milliseconds BSON keeps."""
+    value = value.astimezone(UTC)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 

@@ -15,6 +15,7 @@ from importer.domain.errors import AccountExists, StoreError
 from importer.domain.model import Account
 from importer.domain.names import name_key
 from storage.connections import check_changes
+from storage.mongo.core import driver_errors_translated
 from storage.mongo.documents import (
     account_from,
     connection_doc,
@@ -28,6 +29,7 @@ from storage.mongo.records import RecordsMixin
 from storage.mongo.runs import RunsMixin
 
 
+@driver_errors_translated
 class MongoStore(RecordsMixin, RunsMixin):
     """Everything the product keeps, in one MongoDB database."""
 

@@ -7,17 +7,16 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
 from importer.domain.model import NewRecord
 from importer.domain.names import name_key
 from importer.ports.store import Store
 from storage.mongo import MongoStore
 from storage.sqlite import SqliteStore
+from tests.mongomock import mongomock_database
 
 # A real MongoDB joins the suite only when one is offered; there is nothing to skip otherwise.
 MONGODB_URI = os.environ.get("TEST_MONGODB_URI")
@@ -59,8 +58,7 @@ async def store(
     if request.param == "sqlite":
         backend = SqliteStore(tmp_path / "store.db", clock=clock)
     elif request.param == "mongomock":
-        database: Any = AsyncMongoMockClient()[f"test_{uuid.uuid4().hex}"]
-        backend = MongoStore(database, clock=clock)
+        backend = MongoStore(mongomock_database(), clock=clock)
     else:
         assert MONGODB_URI is not None
         url, name = fresh_database_url(MONGODB_URI)

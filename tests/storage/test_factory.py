@@ -52,3 +52,12 @@ def test_other_urls_are_refused_in_one_sentence_without_secrets(url: str) -> Non
 def test_malformed_mongodb_url_is_a_store_error(url: str) -> None:
     with pytest.raises(StoreError, match="not a usable MongoDB URL"):
         open_store(url)
+
+
+async def test_an_unreachable_mongodb_raises_store_errors_never_driver_errors() -> None:
+    url = "mongodb://127.0.0.1:9/invoice2go?serverSelectionTimeoutMS=200"
+    async with store_session(url) as store:
+        with pytest.raises(StoreError, match="cannot reach the database"):
+            await store.list_accounts()
+        with pytest.raises(StoreError, match="cannot reach the database"):
+            await store.get_connection("nobody")

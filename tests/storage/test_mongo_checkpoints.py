@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from mongomock_motor import AsyncMongoMockClient
 
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint
 from storage.mongo import MongoStore
+from tests.mongomock import mongomock_database
 from tests.storage.conftest import Clock
 
 
@@ -33,8 +31,7 @@ class DyingStore(MongoStore):
 async def test_skips_of_a_batch_saved_halfway_are_dropped_when_the_run_is_taken_over(
     clock: Clock,
 ) -> None:
-    database: Any = AsyncMongoMockClient()[f"test_{uuid.uuid4().hex}"]
-    store = DyingStore(database, clock=clock)
+    store = DyingStore(mongomock_database(), clock=clock)
     await store.migrate()
     account = await store.create_account("Acme Landscaping", "premium")
     run = await store.begin_run(account.id, Kind.CLIENTS, "realm-1", "worker-a", clock.now)
