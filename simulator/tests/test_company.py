@@ -33,4 +33,6 @@ def test_programmatic_rename_keeps_sub_customer_names_in_step() -> None:
     job = company.get("Customer", "8")
     assert job is not None
     assert job["FullyQualifiedName"] == "Freeman Sports:0969 Ocean View Road"
-    assert company.get("Customer", "7")["SyncToken"] == "1"  # type: ignore[index]
+    updated = company.get("Customer", "7")
+    assert updated is not None
+    assert updated["SyncToken"] == "1"

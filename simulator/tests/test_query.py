@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from qbo_simulator import Simulator
 from qbo_simulator.query import QueryParseError, QueryValidationError, parse_query
 from qbo_simulator.testing import Api
 
 
-def names(body: dict[str, object], entity: str = "Customer") -> list[str]:
-    rows = body["QueryResponse"].get(entity, [])  # type: ignore[attr-defined]
+def names(body: dict[str, Any], entity: str = "Customer") -> list[str]:
+    rows = body["QueryResponse"].get(entity, [])
     return [row.get("DisplayName") or row["Name"] for row in rows]
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -77,7 +79,7 @@ class World:
             qbo_token_url=token_url or self.sim.token_url,
             qbo_revoke_url=self.sim.revoke_url,
             token_encryption_key=key or self.key,
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option, untyped
         )
 
     async def process(
@@ -106,20 +108,20 @@ MakeWorld = Callable[..., Awaitable[World]]
 @pytest.fixture
 async def make_world(tmp_path: Path) -> AsyncIterator[MakeWorld]:
     """Start a simulator with a config and return a world around it."""
-    worlds: list[tuple[World, object]] = []
+    worlds: list[World] = []
+    async with contextlib.AsyncExitStack() as simulators:
 
-    async def make(**config: object) -> World:
-        starter = Simulator.start(SimulatorConfig(**config), host="127.0.0.1", port=0)  # type: ignore[arg-type]
-        sim = await starter.__aenter__()
-        world = World(sim, tmp_path / "t.sqlite3", TokenCipher.generate_key())
-        worlds.append((world, starter))
-        return world
+        async def make(**config: Any) -> World:
+            started = Simulator.start(SimulatorConfig(**config), host="127.0.0.1", port=0)
+            sim = await simulators.enter_async_context(started)
+            world = World(sim, tmp_path / "t.sqlite3", TokenCipher.generate_key())
+            worlds.append(world)
+            return world
 
-    yield make
-    for world, starter in reversed(worlds):
-        for process in list(world.processes):
-            await world.stop(process)
-        await starter.__aexit__(None, None, None)  # type: ignore[attr-defined]
+        yield make
+        for world in reversed(worlds):
+            for process in list(world.processes):
+                await world.stop(process)
 
 
 async def connected(world: World, process: Process, name: str = "Acme") -> Account:

@@ -45,7 +45,7 @@ def test_production_without_a_key_refuses_to_start(tmp_path: Path) -> None:
         database_url=f"sqlite:///{tmp_path}/db.sqlite3",
         qbo_environment="production",
         token_encryption_key=None,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option, untyped
     )
     with pytest.raises(SettingsError, match="TOKEN_ENCRYPTION_KEY is required"):
         token_cipher(settings)
@@ -57,7 +57,7 @@ def test_development_makes_one_private_key_file_and_warns_once(
     settings = Settings(
         database_url=f"sqlite:///{tmp_path}/data/db.sqlite3",
         token_encryption_key=None,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option, untyped
     )
     with caplog.at_level(logging.WARNING):
         first = token_cipher(settings)
