@@ -1,14 +1,55 @@
 """mongomock-motor shaped like PyMongo's async API, so the MongoDB store is typed against PyMongo
 only. mongomock-motor follows Motor: its aggregate() returns the cursor without being awaited,
-and its datetimes are naive unless the client is made tz_aware."""
+and its datetimes are naive unless the client is made tz_aware. mongomock's unique indexes
+lose their partial filters when made with create_indexes, and compare arrays whole; MongoDB
+indexes each element of an array (a multikey index) and leaves out what the filter excludes."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any, cast
 
+from mongomock import DuplicateKeyError, helpers
+from mongomock.collection import Collection
+from mongomock.filtering import filter_applies
 from mongomock_motor import AsyncMongoMockClient
+from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+
+
+def _index_keys(doc: dict[str, Any], fields: list[str]) -> set[tuple[Any, ...]]:
+    """Return the keys a unique index holds for a document: one per element of an array."""
+    keys: set[tuple[Any, ...]] = {()}
+    for name in fields:
+        try:
+            value = helpers.get_value_by_dot(doc, name)
+        except KeyError:
+            value = None
+        values = value if isinstance(value, list) else [value]
+        keys = {(*key, repr(v)) for key in keys for v in values}
+    return keys
+
+
+def _ensure_uniques(self: Any, new_data: dict[str, Any]) -> None:
+    """Refuse a document whose key an indexed other document holds, as MongoDB does."""
+    for index in self._store.indexes.values():
+        if not index.get("unique"):
+            continue
+        fields = [name for name, _ in index["key"]]
+        partial = index.get("partialFilterExpression")
+        if partial is not None and not filter_applies(partial, new_data):
+            continue
+        new_keys = _index_keys(new_data, fields)
+        for doc in self._store.documents:
+            if doc["_id"] == new_data["_id"]:
+                continue
+            if partial is not None and not filter_applies(partial, doc):
+                continue
+            if new_keys & _index_keys(doc, fields):
+                raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
+
+
+Collection._ensure_uniques = _ensure_uniques  # type: ignore[method-assign]  # the fix above
 
 
 class _Collection:
@@ -17,6 +58,13 @@ class _Collection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+    async def create_indexes(self, indexes: list[IndexModel], *args: Any, **kwargs: Any) -> None:
+        # mongomock's create_indexes drops partialFilterExpression; create_index keeps it.
+        for model in indexes:
+            options = dict(model.document)
+            keys = list(options.pop("key").items())
+            await self._inner.create_index(keys, **options)
 
     async def aggregate(self, pipeline: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
         # PyMongo's async aggregate is a coroutine that returns the cursor.

@@ -5,6 +5,7 @@ Each carries a sentence a person can read; entry points print it as one line, ne
 
 from __future__ import annotations
 
+from importer.domain.jobs import Job
 from importer.domain.runs import ImportRun
 
 
@@ -57,6 +58,15 @@ class RunInProgress(StoreError):
     def __init__(self, run: ImportRun) -> None:
         super().__init__(f"an import of {run.kind} is already running ({run.id})")
         self.run = run
+
+
+class JobInProgress(StoreError):
+    """An active job of the account already covers one of the asked kinds (R8)."""
+
+    def __init__(self, job: Job) -> None:
+        kinds = " and ".join(kind.value for kind in job.kinds)
+        super().__init__(f"an import of {kinds} is already queued or running (job {job.id})")
+        self.job = job
 
 
 class LeaseLost(StoreError):

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from importer.ports.accounts import AccountStore
 from importer.ports.connections import ConnectionStore, OAuthStateStore
+from importer.ports.jobs import JobQueue
 from importer.ports.records import RecordBook, RecordWriter
 from importer.ports.runs import RunStore
 
@@ -17,6 +18,7 @@ class Store(
     RunStore,
     ConnectionStore,
     OAuthStateStore,
+    JobQueue,
     Protocol,
 ):
     """Everything the product keeps. Each method is a constant number of database round trips."""

@@ -25,12 +25,13 @@ from storage.mongo.documents import (
     tokens_doc,
     utc,
 )
+from storage.mongo.jobs import JobsMixin
 from storage.mongo.records import RecordsMixin
 from storage.mongo.runs import RunsMixin
 
 
 @driver_errors_translated
-class MongoStore(RecordsMixin, RunsMixin):
+class MongoStore(RecordsMixin, RunsMixin, JobsMixin):
     """Everything the product keeps, in one MongoDB database."""
 
     # accounts

@@ -20,6 +20,7 @@ from storage.connections import (
     connection_to_doc,
     tokens_to_doc,
 )
+from storage.sqlite.jobs import JobsMixin
 from storage.sqlite.records import RecordsMixin
 from storage.sqlite.runs import RunsMixin
 from storage.sqlite.schema import (
@@ -30,7 +31,7 @@ from storage.sqlite.schema import (
 )
 
 
-class SqliteStore(RecordsMixin, RunsMixin):
+class SqliteStore(RecordsMixin, RunsMixin, JobsMixin):
     """The Store on one SQLite file."""
 
     # accounts
