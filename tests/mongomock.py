@@ -11,10 +11,14 @@ from typing import Any, cast
 
 from mongomock import DuplicateKeyError, helpers
 from mongomock.collection import Collection
-from mongomock.filtering import filter_applies
+from mongomock.filtering import filter_applies as _filter_applies
 from mongomock_motor import AsyncMongoMockClient
 from pymongo import IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+
+# mongomock is untyped: these two are its document helpers, seen through Any.
+_value_at: Any = helpers.get_value_by_dot
+filter_applies: Any = _filter_applies
 
 
 def _index_keys(doc: dict[str, Any], fields: list[str]) -> set[tuple[Any, ...]]:
@@ -22,7 +26,7 @@ def _index_keys(doc: dict[str, Any], fields: list[str]) -> set[tuple[Any, ...]]:
     keys: set[tuple[Any, ...]] = {()}
     for name in fields:
         try:
-            value = helpers.get_value_by_dot(doc, name)
+            value = _value_at(doc, name)
         except KeyError:
             value = None
         values = value if isinstance(value, list) else [value]
