@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo check format lint typecheck test bench clean
+.PHONY: setup demo check format lint typecheck test bench messages clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,13 @@ test: setup
 bench: setup
 	$(BIN)/python -m benchmarks.import_engine
 	$(BIN)/python -m benchmarks.qbo_reader
+
+# Gather the product's messages into the catalogues; translate the new entries in each .po file.
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o i18n/messages.pot bot i18n importer invoice2go qbo storage
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-fuzzy-matching
+	rm i18n/messages.pot
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -6,23 +6,28 @@ Entry points (the command line, and next the web app, Slack listeners and the wo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
 
+from importer.domain.model import Kind
 from importer.domain.plans import Plans
 from importer.ports.clock import Clock, utcnow
+from importer.ports.notify import JobNotifier
 from importer.ports.source import RecordSource
 from importer.ports.store import Store
 from importer.services.accounts import AccountService
 from importer.services.connections import ConnectionService
 from importer.services.engine import ImportEngine
 from importer.services.imports import ImportService
+from importer.services.jobs import JobService, LogNotifier
+from importer.services.lease import worker_identity
 from importer.services.oauth_states import OAuthStates
 from importer.services.records import RecordService
 from importer.services.status import StatusService
+from importer.services.worker import Worker, WorkerPolicy
 from invoice2go.keys import token_cipher
 from invoice2go.settings import Settings
 from qbo.client import RetryPolicy
@@ -54,6 +59,7 @@ class Services:
     session: aiohttp.ClientSession = field(repr=False)
     clock: Clock = field(default=utcnow, repr=False)
     tuning: QboTuning = field(default_factory=QboTuning, repr=False)
+    notifier: JobNotifier = field(default_factory=LogNotifier, repr=False)
     _connections: ConnectionService | None = field(default=None, repr=False)
 
     @property
@@ -73,6 +79,22 @@ class Services:
         return StatusService(self.store, self.store, self.plans)
 
     @property
+    def jobs(self) -> JobService:
+        return JobService(self.store, self.plans, clock=self.clock)
+
+    def worker(self, policy: WorkerPolicy | None = None) -> Worker:
+        """Return a worker carrying out this deployment's import jobs."""
+        return Worker(
+            self.store,
+            self.store,
+            self.imports,
+            self.notifier,
+            owner=worker_identity(),
+            policy=policy or WorkerPolicy(lease_seconds=self.settings.import_lease_seconds),
+            clock=self.clock,
+        )
+
+    @property
     def connections(self) -> ConnectionService:
         if self._connections is None:
             self._connections = self._build_connections()
@@ -85,9 +107,11 @@ class Services:
         )
         return ImportService(engine, self, self.store, self.plans)
 
-    async def source_for(self, account_id: str) -> RecordSource:
+    async def source_for(
+        self, account_id: str, record_ids: Mapping[Kind, Sequence[str]] | None = None
+    ) -> RecordSource:
         """Return the account's QBO company as a record source (QBO parts built on first use)."""
-        return await self.connections.source_for(account_id)
+        return await self.connections.source_for(account_id, record_ids)
 
     def _build_connections(self) -> ConnectionService:
         settings = self.settings

@@ -199,10 +199,15 @@ class QboClient:
         return list(rows) if isinstance(rows, list) else []
 
     async def records(
-        self, entity: str, decode: Callable[[bytes], list[Row]], start: int, size: int = PAGE_SIZE
+        self,
+        entity: str,
+        decode: Callable[[bytes], list[Row]],
+        start: int,
+        size: int = PAGE_SIZE,
+        where: str = ALL_RECORDS,
     ) -> list[Row]:
         """Return one page of an entity in Id order as typed records (qbo.schema)."""
-        statement = page_statement(entity, start, size, ALL_RECORDS)
+        statement = page_statement(entity, start, size, where)
         body, headers = await self._fetch("query", {"query": statement}, "reading a page")
         if b'"Fault"' in body[:200] or b'"fault"' in body[:200]:
             self._payload(body, headers, "reading a page")  # raises the fault (§5.3)

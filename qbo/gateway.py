@@ -6,11 +6,13 @@ aiohttp session, within QBO's limits per company.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiohttp
 
 from importer.domain.connections import QboConnection, TokenSet
+from importer.domain.model import Kind
 from importer.ports.clock import Clock, utcnow
 from importer.ports.connections import ConnectionStore
 from importer.ports.qbo import CompanyDetails, Grant, IncomeAccount
@@ -18,6 +20,7 @@ from qbo.client import AccessTokens, QboClient, RetryPolicy
 from qbo.connection import ConnectionTokens, FixedTokens, RefreshPolicy, TokenManager
 from qbo.limits import RealmLimits
 from qbo.oauth import IntuitOAuth, OAuthEndpoints
+from qbo.records_by_id import QboRecordsById
 from qbo.source import QboSource
 from qbo.tokens import TokenCipher, Tokens
 
@@ -96,9 +99,12 @@ class Quickbooks:
         tokens = ConnectionTokens(self._tokens, connection.account_id)
         return self._client(connection.realm_id, tokens)
 
-    def source(self, connection: QboConnection) -> QboSource:
-        """Return the company as a record source for the import engine."""
-        return QboSource(self.client(connection))
+    def source(
+        self, connection: QboConnection, record_ids: Mapping[Kind, Sequence[str]] | None = None
+    ) -> QboSource | QboRecordsById:
+        """Return the company (or only these records of it) as a source for the engine."""
+        client = self.client(connection)
+        return QboSource(client) if record_ids is None else QboRecordsById(client, record_ids)
 
     async def income_accounts(self, connection: QboConnection) -> list[IncomeAccount]:
         """Return the company's active Income accounts, by name."""

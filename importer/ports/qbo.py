@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from importer.domain.connections import QboConnection, TokenSet
+from importer.domain.model import Kind
 from importer.ports.source import RecordSource
 
 
@@ -68,8 +70,10 @@ class QboSignIn(Protocol):
 class QboCompanies(Protocol):
     """A connected company: read for imports, and its income accounts for the wizard."""
 
-    def source(self, connection: QboConnection) -> RecordSource:
-        """Return the company as a record source for the import engine."""
+    def source(
+        self, connection: QboConnection, record_ids: Mapping[Kind, Sequence[str]] | None = None
+    ) -> RecordSource:
+        """Return the company (or only these records of it) as a source for the engine."""
         ...
 
     async def income_accounts(self, connection: QboConnection) -> list[IncomeAccount]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from importer.domain.connections import ConnectionStatus, QboConnection, usable
@@ -13,7 +14,7 @@ from importer.domain.errors import (
     ThrottledError,
     TokenError,
 )
-from importer.domain.model import Account
+from importer.domain.model import Account, Kind
 from importer.domain.plans import Plans
 from importer.ports.accounts import AccountStore
 from importer.ports.connections import ConnectionStore
@@ -102,9 +103,11 @@ class ConnectionService:
         """Return the account's usable connection, or raise NotConnected / ReconnectNeeded."""
         return usable(await self._connections.get_connection(account_id))
 
-    async def source_for(self, account_id: str) -> RecordSource:
-        """Return the account's company as a record source for the import engine."""
-        return self._companies.source(await self.connection(account_id))
+    async def source_for(
+        self, account_id: str, record_ids: Mapping[Kind, Sequence[str]] | None = None
+    ) -> RecordSource:
+        """Return the account's company (or only these records of it) as a record source."""
+        return self._companies.source(await self.connection(account_id), record_ids)
 
     async def income_accounts(self, account_id: str) -> list[IncomeAccount]:
         """Return the company's active Income accounts, by name."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from importer.domain.errors import QboError, RunInProgress
+from importer.domain.errors import QboError, RunInProgress, ServerError, ThrottledError
 from importer.domain.model import Account, Counts, Kind
 from importer.domain.plans import Plans
 from importer.domain.runs import ImportRun
@@ -33,6 +34,8 @@ class KindOutcome:
     run: ImportRun | None = None
     running: ImportRun | None = None
     error: str | None = None
+    # The failure may pass by itself (QuickBooks down or throttled): trying later can help.
+    retryable: bool = False
     resumed: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -78,8 +81,10 @@ class ImportReport:
 class Sources(Protocol):
     """Where an account's records come from: its connected QBO company."""
 
-    async def source_for(self, account_id: str) -> RecordSource:
-        """Return the account's company as a record source; NotConnected when there is none."""
+    async def source_for(
+        self, account_id: str, record_ids: Mapping[Kind, Sequence[str]] | None = None
+    ) -> RecordSource:
+        """Return the account's company (or only these records of it); NotConnected if none."""
         ...
 
 
@@ -104,27 +109,39 @@ class ImportService:
         kinds: Sequence[Kind],
         *,
         on_progress: ProgressListener | None = None,
+        record_ids: Mapping[Kind, Sequence[str]] | None = None,
     ) -> ImportReport:
-        """Import each kind in turn; stop at the first failure, which is reported, not raised."""
+        """Import the kinds side by side (they share the company's request limits); a failure
+        of one is reported in its outcome, not raised, and the others go on."""
         self._plans.require_qbo(account)
-        source = await self._sources.source_for(account.id)
-        report = ImportReport(account, source.realm_id)
-        for kind in kinds:
-            outcome = KindOutcome(kind)
-            report.outcomes.append(outcome)
+        source = await self._sources.source_for(account.id, record_ids)
+        report = ImportReport(account, source.realm_id, [KindOutcome(kind) for kind in kinds])
 
-            async def listen(progress: Progress, outcome: KindOutcome = outcome) -> None:
+        async def one(outcome: KindOutcome) -> None:
+            async def listen(progress: Progress) -> None:
                 outcome.resumed = progress.resumed
                 if on_progress is not None:
                     await on_progress(progress)
 
+            kind = outcome.kind
             try:
                 outcome.run = await self._engine.run(account.id, kind, source, on_progress=listen)
             except RunInProgress as busy:
                 outcome.running = busy.run
             except QboError as error:
                 outcome.error = str(error)
+                outcome.retryable = isinstance(error, ServerError | ThrottledError)
                 latest = await self._runs.list_runs(account.id, kind, limit=1)
                 outcome.run = latest[0] if latest else None
-                break
+
+        tasks = [asyncio.ensure_future(one(outcome)) for outcome in report.outcomes]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            # One kind failed beyond what an outcome reports (the store, a cancel): stop both,
+            # and let the engine hand each run back before the error goes on.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return report

@@ -55,7 +55,8 @@ def test_the_wheel_holds_no_simulator_and_needs_no_simulator_dependency(tmp_path
         metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
         metadata = Parser().parsestr(archive.read(metadata_name).decode())
     packages = {name.split("/")[0] for name in names if name.endswith(".py")}
-    assert packages == {"bot", "importer", "invoice2go", "qbo", "storage"}
+    assert packages == {"bot", "i18n", "importer", "invoice2go", "qbo", "storage"}
+    assert "i18n/locales/es/LC_MESSAGES/messages.po" in names
     requires = metadata.get_all("Requires-Dist") or []
     always = [r for r in requires if "extra ==" not in r]
     assert not [r for r in always if r.startswith(("joserfc", "invoice2go-qbo-simulator"))]

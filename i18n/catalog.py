@@ -1,0 +1,82 @@
+"""Load the catalogues once, translate, fill placeholders, pick a locale from what people send."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LOCALES = ("en", "es")
+DEFAULT_LOCALE = "en"
+FOLDER = Path(__file__).with_name("locales")
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogues where it is defined; translate it where it is shown."""
+    return message
+
+
+@cache
+def _translations(locale: str) -> NullTranslations:
+    """Return a language's translations, read from its .po file (compiled in memory)."""
+    path = FOLDER / locale / "LC_MESSAGES" / "messages.po"
+    if locale == DEFAULT_LOCALE or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def format_number(value: int | Decimal, locale: str) -> str:
+    """Write a number as the locale does: 12,345 in English, 12.345 in Spanish."""
+    return format_decimal(value, locale=_known(locale))
+
+
+def _filled(text: str, locale: str, values: dict[str, Any]) -> str:
+    if not values:
+        return text
+    shown = {
+        name: format_number(value, locale)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool)
+        else value
+        for name, value in values.items()
+    }
+    return text.format(**shown)
+
+
+def _known(locale: str) -> str:
+    return locale if locale in LOCALES else DEFAULT_LOCALE
+
+
+def gettext(message: str, locale: str, /, **values: Any) -> str:
+    """Return the message in the locale's language, its placeholders filled."""
+    text = _translations(_known(locale)).gettext(message)
+    return _filled(text, locale, values)
+
+
+def ngettext(singular: str, plural: str, n: int, locale: str, /, **values: Any) -> str:
+    """Return the singular or plural form the locale uses for n, with {n} and values filled."""
+    text = _translations(_known(locale)).ngettext(singular, plural, n)
+    return _filled(text, locale, {"n": n, **values})
+
+
+def pick_locale(value: str | None) -> str:
+    """Return a supported locale from LANG (es_ES.UTF-8), Slack (es-ES) or Accept-Language."""
+    if not value:
+        return DEFAULT_LOCALE
+    for part in value.split(","):
+        tag = part.split(";")[0].strip().lower().replace("_", "-")
+        language = tag.split("-")[0].split(".")[0]
+        if language in LOCALES:
+            return language
+    return DEFAULT_LOCALE

@@ -1,0 +1,21 @@
+"""Who hears about jobs: the Slack app (progress messages, summaries, the auto-import digest) or,
+until one is configured, the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from importer.domain.jobs import Job
+
+
+class JobNotifier(Protocol):
+    """Told while a job runs (at most every few seconds) and once when it ends."""
+
+    async def job_progress(self, job: Job, progress: Mapping[str, Any]) -> None:
+        """The job's counts so far, per kind."""
+        ...
+
+    async def job_finished(self, job: Job) -> None:
+        """The job ended (succeeded or failed for good); its outcome and error are set."""
+        ...

@@ -1,0 +1,231 @@
+"""A worker: claims import jobs and carries them out, one at a time, under a renewed lease.
+
+A worker that dies leaves its job's lease to run out; another worker claims the job and the
+import engine takes the interrupted runs over from their checkpoints. Asked to stop, a worker
+takes no new job and hands the one in hand back at once (the batch being written lands first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from importer.domain.errors import (
+    LeaseLost,
+    QboError,
+    ReconnectNeeded,
+    ServerError,
+    StoreError,
+    ThrottledError,
+    UserError,
+)
+from importer.domain.jobs import MAX_ATTEMPTS, Job, JobStatus, retry_delay
+from importer.domain.model import Kind
+from importer.ports.accounts import AccountStore
+from importer.ports.clock import Clock, utcnow
+from importer.ports.jobs import JobQueue
+from importer.ports.notify import JobNotifier
+from importer.services.engine import Progress
+from importer.services.imports import ImportReport, ImportService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerPolicy:
+    """How long a job's lease lasts, how often to look for work and to report progress."""
+
+    lease_seconds: float = 60.0
+    poll_seconds: float = 1.0
+    progress_seconds: float = 2.0
+
+
+class _Handback(Exception):
+    """The worker is stopping: give the job back to the queue."""
+
+
+class Worker:
+    """Carry out queued import jobs until told to stop."""
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        accounts: AccountStore,
+        imports: ImportService,
+        notifier: JobNotifier,
+        *,
+        owner: str,
+        policy: WorkerPolicy | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self._queue = queue
+        self._accounts = accounts
+        self._imports = imports
+        self._notifier = notifier
+        self.owner = owner
+        self._policy = policy or WorkerPolicy()
+        self._clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and carry out jobs until stop is set."""
+        log.info("worker %s started", self.owner)
+        while not stop.is_set():
+            try:
+                job = await self._queue.claim_job(self.owner, self._policy.lease_seconds)
+            except StoreError as error:
+                log.warning("cannot look for import jobs: %s", error)
+                job = None
+            if job is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._policy.poll_seconds)
+                continue
+            await self.carry_out(job, stop)
+        log.info("worker %s stopped", self.owner)
+
+    async def carry_out(self, job: Job, stop: asyncio.Event | None = None) -> Job | None:
+        """Run a claimed job to its end, a retry, or a hand-back; return it as it was left."""
+        log.info("worker %s took job %s (attempt %d)", self.owner, job.id, job.attempts)
+        work = asyncio.ensure_future(self._import(job))
+        beat = asyncio.ensure_future(self._heartbeat(job, work))
+        waits: set[asyncio.Future[Any]] = {work}
+        stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
+        if stopping is not None:
+            waits.add(stopping)
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await work
+                return await self._settle(job, handback=True)
+            return await self._settle(job, work=work)
+        finally:
+            beat.cancel()
+            if stopping is not None:
+                stopping.cancel()
+
+    async def _settle(
+        self,
+        job: Job,
+        *,
+        work: asyncio.Future[ImportReport] | None = None,
+        handback: bool = False,
+    ) -> Job | None:
+        owner = self.owner
+        try:
+            if handback:
+                log.info("worker %s stopping: job %s goes back to the queue", owner, job.id)
+                return await asyncio.shield(
+                    self._queue.requeue_job(job.id, owner, self._clock(), None)
+                )
+            assert work is not None
+            if work.cancelled():
+                log.warning("job %s was taken over by another worker", job.id)
+                return None
+            error = work.exception()
+            if error is None:
+                return await self._after(job, work.result())
+            return await self._after_error(job, error)
+        except LeaseLost:
+            log.warning("job %s was taken over by another worker", job.id)
+            return None
+
+    async def _import(self, job: Job) -> ImportReport:
+        account = await self._accounts.get_account(job.account_id)
+        if account is None:
+            raise UserError("the account of this import no longer exists")
+        progress: dict[str, Any] = {}
+        last_saved = 0.0
+
+        async def on_progress(update: Progress) -> None:
+            nonlocal last_saved
+            progress[update.kind.value] = {
+                "seen": update.counts.seen,
+                "total": update.total,
+                "resumed": update.resumed,
+                **update.counts.as_dict(),
+            }
+            now = time.monotonic()
+            if now - last_saved >= self._policy.progress_seconds:
+                last_saved = now
+                await self._queue.save_job_progress(job.id, self.owner, progress)
+                await self._notifier.job_progress(job, dict(progress))
+
+        record_ids = None
+        if job.record_ids is not None:
+            record_ids = {Kind(kind): ids for kind, ids in job.record_ids.items()}
+        return await self._imports.run(
+            account, job.kinds, on_progress=on_progress, record_ids=record_ids
+        )
+
+    async def _heartbeat(self, job: Job, work: asyncio.Future[ImportReport]) -> None:
+        every = self._policy.lease_seconds / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._queue.renew_job(job.id, self.owner, self._policy.lease_seconds)
+            except LeaseLost:
+                work.cancel()  # another worker holds the job now: stop at once
+                return
+            except StoreError as error:
+                log.warning("could not renew the lease of job %s: %s", job.id, error)
+
+    async def _after(self, job: Job, report: ImportReport) -> Job:
+        outcome = report.as_json()
+        if report.ok:
+            return await self._finish(job, JobStatus.SUCCEEDED, None, outcome)
+        if report.running:
+            busy = next(o for o in report.outcomes if o.running is not None)
+            reason = f"an import of {busy.kind.value} was already running; it goes on"
+            return await self._finish(job, JobStatus.FAILED, reason, outcome)
+        failed = [o for o in report.outcomes if o.error is not None or o.run is None]
+        reason = "; ".join(f"{o.kind.value}: {o.error or 'did not run'}" for o in failed)
+        if all(o.retryable for o in failed):
+            return await self._retry(job, reason, outcome)
+        return await self._finish(job, JobStatus.FAILED, _next_step(reason, failed), outcome)
+
+    async def _after_error(self, job: Job, error: BaseException) -> Job:
+        if isinstance(error, LeaseLost):
+            raise error
+        if isinstance(error, ServerError | ThrottledError | StoreError):
+            return await self._retry(job, str(error), None)
+        if isinstance(error, ReconnectNeeded):
+            reason = f"{error}: run `invoice2go connect` or use Reconnect in Slack"
+            return await self._finish(job, JobStatus.FAILED, reason, None)
+        if isinstance(error, UserError | QboError):
+            return await self._finish(job, JobStatus.FAILED, str(error), None)
+        log.error("job %s failed unexpectedly", job.id, exc_info=error)
+        reason = f"the import failed unexpectedly ({type(error).__name__}); it can be tried again"
+        return await self._finish(job, JobStatus.FAILED, reason, None)
+
+    async def _retry(self, job: Job, reason: str, outcome: Mapping[str, Any] | None) -> Job:
+        if job.attempts >= MAX_ATTEMPTS:
+            message = (
+                f"{reason} (gave up after {job.attempts} attempts; what was imported stays, "
+                "and the next import goes on from there)"
+            )
+            return await self._finish(job, JobStatus.FAILED, message, outcome)
+        due = self._clock() + retry_delay(job.attempts)
+        log.info("job %s will be tried again at %s: %s", job.id, due.isoformat(), reason)
+        return await self._queue.requeue_job(job.id, self.owner, due, reason)
+
+    async def _finish(
+        self, job: Job, status: JobStatus, error: str | None, outcome: Mapping[str, Any] | None
+    ) -> Job:
+        finished = await self._queue.finish_job(
+            job.id, self.owner, status, error=error, outcome=outcome
+        )
+        await self._notifier.job_finished(finished)
+        return finished
+
+
+def _next_step(reason: str, failed: list[Any]) -> str:
+    """Say what a person can do about a failure that will not pass by itself."""
+    if any("reconnect" in (o.error or "").lower() for o in failed):
+        return f"{reason}; an admin must reconnect QuickBooks, then import again"
+    return reason
