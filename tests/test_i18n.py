@@ -34,11 +34,12 @@ def test_every_message_is_translated_with_the_same_placeholders(locale: str) -> 
     path = ROOT / "i18n" / "locales" / locale / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
-    missing, wrong = [], []
+    missing: list[str] = []
+    wrong: list[str] = []
     for msgid, forms in messages().items():
         entry = catalog.get(msgid)
-        translations = () if entry is None else entry.string
-        translations = (translations,) if isinstance(translations, str) else tuple(translations)
+        string = None if entry is None else entry.string
+        translations = (string,) if isinstance(string, str) else tuple(string or ())
         if not translations or not all(translations):
             missing.append(msgid)
             continue
