@@ -27,6 +27,7 @@ from importer.services.lease import worker_identity
 from importer.services.oauth_states import OAuthStates
 from importer.services.records import RecordService
 from importer.services.status import StatusService
+from importer.services.webhooks import AutoImport, WebhookService
 from importer.services.worker import Worker, WorkerPolicy
 from invoice2go.keys import token_cipher
 from invoice2go.settings import Settings
@@ -91,8 +92,13 @@ class Services:
             self.notifier,
             owner=worker_identity(),
             policy=policy or WorkerPolicy(lease_seconds=self.settings.import_lease_seconds),
+            auto_import=AutoImport(self.store, self.jobs, clock=self.clock),
             clock=self.clock,
         )
+
+    @property
+    def webhooks(self) -> WebhookService:
+        return WebhookService(self.store, self.settings.qbo_webhook_verifier_token)
 
     @property
     def connections(self) -> ConnectionService:

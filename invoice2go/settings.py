@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -101,6 +102,14 @@ class Settings(BaseSettings):
         return (self.qbo_api_base or QBO_HOSTS[self.qbo_environment]).rstrip("/")
 
     @property
+    def public_url(self) -> str:
+        """Where people reach this service: the origin of QBO_REDIRECT_URI (its callback)."""
+        if not self.qbo_redirect_uri:
+            return ""
+        parts = urlsplit(self.qbo_redirect_uri)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def qbo_auth_endpoint(self) -> str:
         return self.qbo_auth_url or QBO_AUTH_URL
 
@@ -111,6 +120,20 @@ class Settings(BaseSettings):
     @property
     def qbo_revoke_endpoint(self) -> str:
         return self.qbo_revoke_url or QBO_REVOKE_URL
+
+    def secret_values(self) -> list[str]:
+        """Return the configured secrets, which logs must never show."""
+        values = [
+            self.slack_signing_secret,
+            self.slack_bot_token,
+            self.slack_client_secret,
+            self.slack_app_token,
+            self.qbo_client_secret,
+            self.qbo_webhook_verifier_token,
+            urlsplit(self.database_url).password,
+        ]
+        keys = (self.token_encryption_key or "").split(",")
+        return [value for value in [*values, *keys] if value]
 
     def require(self, *names: str) -> None:
         """Fail with one message naming every listed setting that is unset."""

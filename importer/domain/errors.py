@@ -142,5 +142,17 @@ class OAuthStateError(QboError):
     """The OAuth callback's state is unknown, used, expired or tampered with."""
 
 
+class SignInLinkInvalid(OAuthStateError):
+    """The sign-in state was not made here (forged, or cut short)."""
+
+
+class SignInLinkExpired(OAuthStateError):
+    """The sign-in state is older than its lifetime."""
+
+
+class SignInLinkUsed(OAuthStateError):
+    """The sign-in state was already redeemed once."""
+
+
 class TokenKeyError(QboError):
     """Stored tokens cannot be decrypted with the configured keys."""

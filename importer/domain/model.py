@@ -49,6 +49,8 @@ class Account:
     plan: str
     currency: str
     created_at: datetime
+    # J7: import the customers and items QBO's webhooks announce, without being asked.
+    auto_import: bool = False
 
 
 class NewRecord(NamedTuple):

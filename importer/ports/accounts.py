@@ -25,3 +25,7 @@ class AccountStore(Protocol):
     async def list_accounts(self) -> list[Account]:
         """Return every account ordered by name key."""
         ...
+
+    async def set_auto_import(self, account_id: str, enabled: bool) -> None:
+        """Turn auto-import (J7) on or off for an account."""
+        ...

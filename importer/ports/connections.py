@@ -44,6 +44,10 @@ class OAuthStateStore(Protocol):
         """Keep a state until it is taken or expires."""
         ...
 
+    async def get_oauth_state(self, state_id: str) -> dict[str, Any] | None:
+        """Return a state that has not expired nor been taken, leaving it in place."""
+        ...
+
     async def take_oauth_state(self, state_id: str) -> dict[str, Any] | None:
         """Return and remove a state that has not expired; None when unknown, used or expired."""
         ...

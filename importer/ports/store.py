@@ -9,6 +9,7 @@ from importer.ports.connections import ConnectionStore, OAuthStateStore
 from importer.ports.jobs import JobQueue
 from importer.ports.records import RecordBook, RecordWriter
 from importer.ports.runs import RunStore
+from importer.ports.webhooks import WebhookEventStore
 
 
 class Store(
@@ -19,6 +20,7 @@ class Store(
     ConnectionStore,
     OAuthStateStore,
     JobQueue,
+    WebhookEventStore,
     Protocol,
 ):
     """Everything the product keeps. Each method is a constant number of database round trips."""
@@ -31,4 +33,8 @@ class Store(
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+    async def readiness(self) -> str | None:
+        """Return None when the database answers and its schema is current, else why not."""
         ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from importer.domain.errors import NoSuchAccount
 from importer.domain.model import Account
 from importer.domain.plans import Plans
@@ -27,6 +29,13 @@ class AccountService:
         if account is None:
             raise NoSuchAccount(name)
         return account
+
+    async def set_auto_import(self, account: Account, enabled: bool) -> Account:
+        """Turn auto-import (J7) on or off; only plans with the QBO integration may turn it on."""
+        if enabled:
+            self._plans.require_qbo(account)
+        await self._accounts.set_auto_import(account.id, enabled)
+        return replace(account, auto_import=enabled)
 
     async def all(self) -> list[Account]:
         """Return every account, by name."""

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
 
 from importer.domain.connections import ConnectionStatus, QboConnection, usable
 from importer.domain.errors import (
+    ConfigurationError,
     NoSuchAccount,
     NotConnected,
+    OAuthStateError,
     ServerError,
     ThrottledError,
     TokenError,
@@ -25,6 +29,15 @@ from importer.services.oauth_states import OAuthStates
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A finished browser sign-in: the account, its new connection, what the link carried."""
+
+    account: Account
+    connection: QboConnection
+    data: Mapping[str, Any]
+
+
 class ConnectionService:
     """Attach QBO companies to accounts, read them, and let them go."""
 
@@ -36,7 +49,9 @@ class ConnectionService:
         sign_in: QboSignIn,
         companies: QboCompanies,
         plans: Plans,
+        public_url: str = "",
     ) -> None:
+        self._public_url = public_url.rstrip("/")
         self._accounts = accounts
         self._connections = connections
         self._states = states
@@ -53,8 +68,38 @@ class ConnectionService:
         state = await self._states.issue({"account_id": account.id, "user": user})
         return self._sign_in.consent_url(state)
 
+    async def sign_in_link(
+        self, account: Account, *, user: str | None = None, **carried: Any
+    ) -> str:
+        """Return this service's link that starts the browser sign-in for an account.
+
+        The link carries a signed, single-use state that expires; carried values (the
+        person's locale, where to tell them) come back when the sign-in ends.
+        """
+        self._plans.require_qbo(account)
+        if not self._public_url:
+            raise ConfigurationError("missing configuration: set QBO_REDIRECT_URI")
+        state = await self._states.issue({"account_id": account.id, "user": user, **carried})
+        return f"{self._public_url}/quickbooks/connect?{urlencode({'state': state})}"
+
+    async def consent_for(self, state: str) -> str:
+        """Return Intuit's consent URL for a sign-in link's state that can still be used."""
+        await self._states.check(state)
+        return self._sign_in.consent_url(state)
+
+    async def sign_in_data(self, state: str) -> Mapping[str, Any] | None:
+        """Return what a still-usable sign-in state carries, or None; never redeems it."""
+        try:
+            return await self._states.check(state)
+        except OAuthStateError:
+            return None
+
     async def complete_authorization(self, code: str, state: str, realm_id: str) -> QboConnection:
         """Finish the consent: check the state, exchange the code, store the company."""
+        return (await self.redeem_sign_in(code, state, realm_id)).connection
+
+    async def redeem_sign_in(self, code: str, state: str, realm_id: str) -> SignedIn:
+        """Finish a browser sign-in: redeem the state once, exchange the code, store the company."""
         data = await self._states.redeem(state)
         account_id = str(data["account_id"])
         account = await self._accounts.get_account(account_id)
@@ -62,7 +107,8 @@ class ConnectionService:
             raise NoSuchAccount(account_id)
         self._plans.require_qbo(account)
         grant = await self._sign_in.exchange_code(code)
-        return await self._attach(account.id, realm_id, grant)
+        connection = await self._attach(account.id, realm_id, grant)
+        return SignedIn(account, connection, data)
 
     async def connect_with_refresh_token(
         self, account: Account, realm_id: str, refresh_token: str

@@ -33,6 +33,7 @@ from importer.ports.imports import ImportStore
 from importer.ports.source import RecordSource
 from importer.services.batches import Batch, batches
 from importer.services.lease import is_stale, worker_identity
+from importer.services.log_context import RUN_ID
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ class ImportEngine:
         """Import one kind for one account; raise RunInProgress if a live run holds it (R8)."""
         state = await self._claim(account_id, kind, source.realm_id)
         run = state.run
+        RUN_ID.set(run.id)
         try:
             if state.resumed:
                 log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)

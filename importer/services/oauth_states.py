@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from importer.domain.errors import OAuthStateError
+from importer.domain.errors import SignInLinkExpired, SignInLinkInvalid, SignInLinkUsed
 from importer.ports.clock import Clock
 from importer.ports.connections import OAuthStateStore
 
@@ -46,15 +46,26 @@ class OAuthStates:
         await self._store.put_oauth_state(nonce, dict(data), expires_at)
         return f"{body}.{self._sign(body)}"
 
-    async def redeem(self, state: str) -> dict[str, Any]:
-        """Return the data of a state once; raise OAuthStateError if forged, used or expired."""
+    def _nonce(self, state: str) -> str:
+        """Return the state's nonce if it is signed here and has not expired."""
         body, _, signature = state.rpartition(".")
         nonce, _, expires = body.partition(".")
         if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
-            raise OAuthStateError("the QuickBooks sign-in link is not valid; start again")
+            raise SignInLinkInvalid("the QuickBooks sign-in link is not valid; start again")
         if not expires.isdigit() or int(expires) <= self._clock().timestamp():
-            raise OAuthStateError("the QuickBooks sign-in link has expired; start again")
-        data = await self._store.take_oauth_state(nonce)
+            raise SignInLinkExpired("the QuickBooks sign-in link has expired; start again")
+        return nonce
+
+    async def check(self, state: str) -> dict[str, Any]:
+        """Return the data of a state that can still be redeemed, without redeeming it."""
+        data = await self._store.get_oauth_state(self._nonce(state))
         if data is None:
-            raise OAuthStateError("the QuickBooks sign-in link was already used; start again")
+            raise SignInLinkUsed("the QuickBooks sign-in link was already used; start again")
+        return data
+
+    async def redeem(self, state: str) -> dict[str, Any]:
+        """Return the data of a state once; raise OAuthStateError if forged, used or expired."""
+        data = await self._store.take_oauth_state(self._nonce(state))
+        if data is None:
+            raise SignInLinkUsed("the QuickBooks sign-in link was already used; start again")
         return data

@@ -32,6 +32,8 @@ from importer.ports.jobs import JobQueue
 from importer.ports.notify import JobNotifier
 from importer.services.engine import Progress
 from importer.services.imports import ImportReport, ImportService
+from importer.services.log_context import JOB_ID
+from importer.services.webhooks import AutoImport
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class WorkerPolicy:
     lease_seconds: float = 60.0
     poll_seconds: float = 1.0
     progress_seconds: float = 2.0
+    # How often a worker gathers webhook events into auto-import jobs (J7).
+    sweep_seconds: float = 5.0
 
 
 class _Handback(Exception):
@@ -61,8 +65,10 @@ class Worker:
         *,
         owner: str,
         policy: WorkerPolicy | None = None,
+        auto_import: AutoImport | None = None,
         clock: Clock = utcnow,
     ) -> None:
+        self._auto_import = auto_import
         self._queue = queue
         self._accounts = accounts
         self._imports = imports
@@ -74,6 +80,28 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and carry out jobs until stop is set."""
         log.info("worker %s started", self.owner)
+        sweeping = asyncio.ensure_future(self._sweep(stop))
+        try:
+            await self._work(stop)
+        finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
+        log.info("worker %s stopped", self.owner)
+
+    async def _sweep(self, stop: asyncio.Event) -> None:
+        """Turn webhook events into auto-import jobs every little while."""
+        if self._auto_import is None:
+            return
+        while not stop.is_set():
+            try:
+                await self._auto_import.sweep()
+            except StoreError as error:
+                log.warning("cannot gather webhook events: %s", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._policy.sweep_seconds)
+
+    async def _work(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 job = await self._queue.claim_job(self.owner, self._policy.lease_seconds)
@@ -85,10 +113,16 @@ class Worker:
                     await asyncio.wait_for(stop.wait(), self._policy.poll_seconds)
                 continue
             await self.carry_out(job, stop)
-        log.info("worker %s stopped", self.owner)
 
     async def carry_out(self, job: Job, stop: asyncio.Event | None = None) -> Job | None:
         """Run a claimed job to its end, a retry, or a hand-back; return it as it was left."""
+        token = JOB_ID.set(job.id)
+        try:
+            return await self._carry_out(job, stop)
+        finally:
+            JOB_ID.reset(token)
+
+    async def _carry_out(self, job: Job, stop: asyncio.Event | None) -> Job | None:
         log.info("worker %s took job %s (attempt %d)", self.owner, job.id, job.attempts)
         work = asyncio.ensure_future(self._import(job))
         beat = asyncio.ensure_future(self._heartbeat(job, work))

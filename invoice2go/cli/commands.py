@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
+from importer.domain.errors import UserError
 from importer.services.imports import KIND_WORDS
 from invoice2go.bootstrap import Services
+from invoice2go.cli import service_commands
 from invoice2go.cli.progress import progress_display
 from invoice2go.cli.render import account_json, summary_lines
 from invoice2go.i18n import t
@@ -21,6 +23,8 @@ async def migrate(services: Services, args: argparse.Namespace) -> int:
 
 
 async def accounts(services: Services, args: argparse.Namespace) -> int:
+    if args.action == "autoimport":
+        return await service_commands.autoimport(services, args)
     if args.action == "create":
         account = await services.accounts.create(args.name, args.plan, args.currency)
         print(t("account.created", args.locale, name=account.name, plan=account.plan))
@@ -36,6 +40,10 @@ async def accounts(services: Services, args: argparse.Namespace) -> int:
 
 
 async def connect(services: Services, args: argparse.Namespace) -> int:
+    if args.realm is None and args.refresh_token is None:
+        return await service_commands.sign_in_link(services, args)
+    if args.realm is None or args.refresh_token is None:
+        raise UserError("--realm and --refresh-token go together; give both, or neither")
     account = await services.accounts.named(args.account)
     connection = await services.connections.connect_with_refresh_token(
         account, args.realm, args.refresh_token
@@ -54,6 +62,8 @@ async def connect(services: Services, args: argparse.Namespace) -> int:
 
 
 async def import_command(services: Services, args: argparse.Namespace) -> int:
+    if args.detach:
+        return await service_commands.detach(services, args)
     account = await services.accounts.named(args.account)
     show = not args.json and sys.stdout.isatty()
     async with progress_display(show, args.locale) as on_progress:

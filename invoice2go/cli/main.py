@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -16,8 +15,9 @@ from importer.domain.errors import (
     StoreError,
     UserError,
 )
+from invoice2go import logs
 from invoice2go.bootstrap import Services, open_services
-from invoice2go.cli import commands, records
+from invoice2go.cli import commands, records, service_commands
 from invoice2go.cli.parser import build_parser
 from invoice2go.i18n import pick_locale, t
 from invoice2go.settings import Settings, SettingsError, load_settings
@@ -31,6 +31,7 @@ COMMANDS: dict[str, Command] = {
     "import": commands.import_command,
     "clients": records.run,
     "items": records.run,
+    "jobs": service_commands.jobs,
 }
 
 
@@ -65,7 +66,11 @@ async def qbo_simulator(settings: Settings, args: argparse.Namespace) -> int:
 STANDALONE: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "demo": demo,
     "qbo-simulator": qbo_simulator,
+    "serve": service_commands.serve,
+    "worker": service_commands.worker,
 }
+# Long-running processes log as services do: JSON lines when not on a terminal, INFO and up.
+SERVICE_PROCESSES = ("serve", "worker")
 
 
 async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
@@ -95,9 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"invoice2go: {error}", file=sys.stderr)
         return 2
     args.locale = pick_locale(settings.lang)
-    # Commands print what a person needs; logs stay quiet unless LOG_LEVEL asks for more.
-    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if args.command in SERVICE_PROCESSES:
+        logs.configure(settings.log_level, settings.secret_values())
+    else:
+        # Commands print what a person needs; logs stay quiet unless LOG_LEVEL asks for more.
+        level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+        logs.configure(level, settings.secret_values(), json=False)
     try:
         return asyncio.run(dispatch(settings, args))
     except (UserError, StoreError, ConfigurationError, QboError) as error:

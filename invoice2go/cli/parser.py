@@ -6,7 +6,7 @@ import argparse
 
 from importer.domain.model import PLANS
 from importer.services.imports import KIND_WORDS
-from invoice2go.cli import records
+from invoice2go.cli import records, service_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,13 +28,21 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--currency", default="USD", help="the account's currency (default USD)")
     listing = account_commands.add_parser("list", help="list accounts")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    auto = account_commands.add_parser(
+        "autoimport", help="import what QuickBooks webhooks announce, without being asked (J7)"
+    )
+    auto.add_argument("name")
+    auto.add_argument("state", choices=("on", "off"))
 
     connect = commands.add_parser(
-        "connect", help="attach a QuickBooks company with a refresh token obtained elsewhere"
+        "connect",
+        help="print the browser sign-in link, or attach a company with a refresh token",
     )
     connect.add_argument("--account", required=True, help="account name")
-    connect.add_argument("--realm", required=True, help="the QBO company id (realmId)")
-    connect.add_argument("--refresh-token", required=True, help="an Intuit refresh token")
+    connect.add_argument("--realm", help="the QBO company id (realmId), with --refresh-token")
+    connect.add_argument(
+        "--refresh-token", help="an Intuit refresh token; without one, prints a sign-in link"
+    )
 
     importing = commands.add_parser("import", help="import clients, items or both from QBO")
     importing.add_argument("--account", required=True, help="account name")
@@ -45,8 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to import (also clientes, conceptos, todo)",
     )
     importing.add_argument("--json", action="store_true", help="print the summary as JSON")
+    importing.add_argument(
+        "--detach", action="store_true", help="queue the import for the workers; print its job id"
+    )
 
     records.add_parsers(commands)
+    service_commands.add_parsers(commands)
 
     simulator = commands.add_parser("qbo-simulator", help="run the local QuickBooks stand-in")
     simulator.add_argument(

@@ -45,7 +45,14 @@ def plain(value: Any) -> Any:
 
 def account_from(doc: Doc) -> Account:
     """Build an Account from its document."""
-    return Account(doc["_id"], doc["name"], doc["plan"], doc["currency"], utc(doc["created_at"]))
+    return Account(
+        doc["_id"],
+        doc["name"],
+        doc["plan"],
+        doc["currency"],
+        utc(doc["created_at"]),
+        bool(doc.get("auto_import", False)),
+    )
 
 
 def record_doc(account_id: str, record: NewRecord, now: datetime) -> Doc:

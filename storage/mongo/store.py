@@ -28,11 +28,32 @@ from storage.mongo.documents import (
 from storage.mongo.jobs import JobsMixin
 from storage.mongo.records import RecordsMixin
 from storage.mongo.runs import RunsMixin
+from storage.mongo.webhooks import WebhooksMixin
+
+# Raised by each change to the collections or indexes; migrate writes it, readiness reads it.
+SCHEMA_VERSION = 2
 
 
 @driver_errors_translated
-class MongoStore(RecordsMixin, RunsMixin, JobsMixin):
+class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
     """Everything the product keeps, in one MongoDB database."""
+
+    async def migrate(self) -> None:
+        """Create every index, then note the schema version; safe to run again."""
+        await super().migrate()
+        self._trip()
+        await self.database["meta"].update_one(
+            {"_id": "schema"}, {"$max": {"version": SCHEMA_VERSION}}, upsert=True
+        )
+
+    async def readiness(self) -> str | None:
+        """Return None when the database answers and its indexes are current, else why not."""
+        self._trip()
+        doc = await self.database["meta"].find_one({"_id": "schema"})
+        version = 0 if doc is None else int(doc.get("version", 0))
+        if version < SCHEMA_VERSION:
+            return f"the database schema is behind (version {version}); run invoice2go migrate"
+        return None
 
     # accounts
 
@@ -129,6 +150,15 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin):
             )
         except DuplicateKeyError as error:
             raise StoreError(f"OAuth state {state_id} exists already") from error
+
+    async def get_oauth_state(self, state_id: str) -> dict[str, Any] | None:
+        """Return a state that has not expired nor been taken, leaving it in place."""
+        self._trip()
+        doc = await self.database["oauth_states"].find_one({"_id": state_id})
+        if doc is None or utc(doc["expires_at"]) <= self._now():
+            return None
+        data: dict[str, Any] = doc["data"]
+        return data
 
     async def take_oauth_state(self, state_id: str) -> dict[str, Any] | None:
         """Return and remove a state that has not expired; None when unknown, used or expired."""

@@ -27,18 +27,30 @@ from storage.sqlite.schema import (
     iso_time,
     parse_time,
     to_json,
-    utc,
 )
+from storage.sqlite.webhooks import ACCOUNT_COLUMNS, WebhooksMixin, account_from_row
+
+# Raised by each change to the tables; migrate writes it, readiness compares it.
+SCHEMA_VERSION = 2
 
 
-class SqliteStore(RecordsMixin, RunsMixin, JobsMixin):
+class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
     """The Store on one SQLite file."""
 
-    # accounts
+    async def migrate(self) -> None:
+        await super().migrate()
+        await self._call(lambda conn: conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}"))
 
-    @staticmethod
-    def _account(row: sqlite3.Row | tuple[Any, ...]) -> Account:
-        return Account(row[0], row[1], row[2], row[3], utc(datetime.fromisoformat(row[4])))
+    async def readiness(self) -> str | None:
+        """Return None when the file answers and its tables are current, else why not."""
+        version = await self._call(
+            lambda conn: int(conn.execute("PRAGMA user_version").fetchone()[0]), write=False
+        )
+        if version < SCHEMA_VERSION:
+            return f"the database schema is behind (version {version}); run invoice2go migrate"
+        return None
+
+    # accounts
 
     async def create_account(self, name: str, plan: str, currency: str = "USD") -> Account:
         account = Account(uuid.uuid4().hex, name.strip(), plan, currency, self._clock())
@@ -46,7 +58,8 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin):
         def work(conn: sqlite3.Connection) -> None:
             try:
                 conn.execute(
-                    "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO accounts (id, name, name_key, plan, currency, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         account.id,
                         account.name,
@@ -65,10 +78,10 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin):
     async def _one_account(self, where: str, value: str) -> Account | None:
         def work(conn: sqlite3.Connection) -> Account | None:
             row = conn.execute(
-                f"SELECT id, name, plan, currency, created_at FROM accounts WHERE {where} = ?",
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {where} = ?",
                 (value,),
             ).fetchone()
-            return None if row is None else self._account(row)
+            return None if row is None else account_from_row(row)
 
         return await self._call(work, write=False)
 
@@ -80,10 +93,8 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin):
 
     async def list_accounts(self) -> list[Account]:
         def work(conn: sqlite3.Connection) -> list[Account]:
-            rows = conn.execute(
-                "SELECT id, name, plan, currency, created_at FROM accounts ORDER BY name_key"
-            )
-            return [self._account(row) for row in rows]
+            rows = conn.execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY name_key")
+            return [account_from_row(row) for row in rows]
 
         return await self._call(work, write=False)
 
@@ -160,6 +171,20 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin):
             )
 
         await self._call(work)
+
+    async def get_oauth_state(self, state_id: str) -> dict[str, Any] | None:
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute(
+                "SELECT data, expires_at FROM oauth_states WHERE id = ?", (state_id,)
+            ).fetchone()
+            if row is None or datetime.fromisoformat(row[1]) <= now:
+                return None
+            data: dict[str, Any] = json.loads(row[0])
+            return data
+
+        return await self._call(work, write=False)
 
     async def take_oauth_state(self, state_id: str) -> dict[str, Any] | None:
         now = self._clock()

@@ -102,7 +102,9 @@ async def test_oauth_state_is_single_use(store: Store, clock: Clock) -> None:
     data = {"account_id": "a1", "user": "U1", "nonce": 3}
     await store.put_oauth_state("state-1", data, clock.now + timedelta(minutes=10))
 
+    assert await store.get_oauth_state("state-1") == data
     assert await store.take_oauth_state("state-1") == data
+    assert await store.get_oauth_state("state-1") is None
     assert await store.take_oauth_state("state-1") is None
     assert await store.take_oauth_state("never-issued") is None
 
@@ -111,4 +113,5 @@ async def test_expired_oauth_state_is_refused(store: Store, clock: Clock) -> Non
     await store.put_oauth_state("state-1", {"account_id": "a1"}, clock.now + timedelta(minutes=10))
     clock.advance(minutes=10)
 
+    assert await store.get_oauth_state("state-1") is None
     assert await store.take_oauth_state("state-1") is None

@@ -1,0 +1,139 @@
+"""QBO webhooks (J7): verify and keep what Intuit sends, then auto-import what it announces.
+
+The route only verifies, parses and stores, then answers: Intuit wants an answer within three
+seconds. A worker later gathers the events of a short window and queues one auto-import job per
+account, reading just the changed records through the same engine and rules (R1–R5).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from importer.domain.errors import ConfigurationError, PlanNotEnabled
+from importer.domain.jobs import Job, JobOrigin
+from importer.domain.model import Kind
+from importer.domain.webhooks import ChangeEvent, MalformedNotification, parse_notification
+from importer.ports.clock import Clock, utcnow
+from importer.ports.webhooks import WebhookEventStore
+from importer.services.jobs import JobService
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class WebhookRefused(Exception):
+    """A delivery that is not taken: the status to answer and why."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a delivery held: events in all, new ones kept, and those of unknown companies."""
+
+    events: int
+    kept: int
+    unknown: int
+
+
+def signature_of(body: bytes, verifier_token: str) -> str:
+    """Return Intuit's intuit-signature for a raw body: base64(HMAC-SHA256(body, token))."""
+    digest = hmac.new(verifier_token.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+class WebhookService:
+    """Take webhook deliveries: verify, parse, keep (deduplicated); never act inline."""
+
+    def __init__(self, events: WebhookEventStore, verifier_token: str | None) -> None:
+        self._events = events
+        self._token = verifier_token
+
+    async def receive(self, body: bytes, signature: str | None) -> Receipt:
+        """Verify and keep one delivery; raise WebhookRefused with the status to answer."""
+        if not self._token:
+            raise ConfigurationError("missing configuration: set QBO_WEBHOOK_VERIFIER_TOKEN")
+        if len(body) > MAX_BODY_BYTES:
+            raise WebhookRefused(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+        expected = signature_of(body, self._token)
+        if not signature or not hmac.compare_digest(signature.strip(), expected):
+            raise WebhookRefused(401, "the intuit-signature header is missing or wrong")
+        try:
+            events = parse_notification(json.loads(body))
+        except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+            reason = str(error) if isinstance(error, MalformedNotification) else "not JSON"
+            raise WebhookRefused(400, f"not a QuickBooks notification: {reason}") from None
+        known = await self._events.connected_realms([event.realm_id for event in events])
+        mine = [event for event in events if event.realm_id in known]
+        kept = await self._events.save_webhook_events(mine)
+        return Receipt(len(events), kept, len(events) - len(mine))
+
+
+class AutoImport:
+    """Gather a window's events and queue one auto-import job per account that wants them."""
+
+    def __init__(
+        self,
+        events: WebhookEventStore,
+        jobs: JobService,
+        *,
+        window: timedelta = timedelta(seconds=10),
+        clock: Clock = utcnow,
+    ) -> None:
+        self._events = events
+        self._jobs = jobs
+        self._window = window
+        self._clock = clock
+
+    async def sweep(self) -> list[Job]:
+        """Act on the events of the last window that are due; return the jobs queued."""
+        due = await self._events.pending_webhook_events(self._clock() - self._window)
+        if not due:
+            return []
+        queued: list[Job] = []
+        done: list[str] = []
+        for realm_id, events in _by_realm(due).items():
+            wanted: dict[Kind, set[str]] = defaultdict(set)
+            for event in events:
+                if event.kind is not None:
+                    wanted[event.kind].add(event.entity_id)
+            settled = True
+            if wanted:
+                for account in await self._events.auto_import_accounts(realm_id):
+                    try:
+                        request = await self._jobs.request(
+                            account,
+                            sorted(wanted),
+                            origin=JobOrigin.AUTO_IMPORT,
+                            record_ids={kind: sorted(ids) for kind, ids in wanted.items()},
+                        )
+                    except PlanNotEnabled:
+                        log.info("auto-import skipped for %s: its plan has no QBO", account.id)
+                        continue
+                    if request.already_active:
+                        settled = False  # try again next window, after the active job
+                    else:
+                        queued.append(request.job)
+            if settled:
+                done.extend(event.key for event in events)
+        await self._events.mark_webhook_events(done)
+        if queued:
+            log.info("auto-import queued %d job(s) from %d event(s)", len(queued), len(due))
+        return queued
+
+
+def _by_realm(events: list[ChangeEvent]) -> dict[str, list[ChangeEvent]]:
+    grouped: dict[str, list[ChangeEvent]] = defaultdict(list)
+    for event in events:
+        grouped[event.realm_id].append(event)
+    return grouped

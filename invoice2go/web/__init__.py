@@ -1,0 +1,1 @@
+"""The web process: Slack, the QuickBooks sign-in and webhooks, health checks (see app.py)."""

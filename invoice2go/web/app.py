@@ -1,0 +1,93 @@
+"""The one app factory: services opened and closed with the app, routes, and (for a one-machine
+deployment) a worker in the same process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from importer.ports.clock import Clock, utcnow
+from importer.services.log_context import REQUEST_ID
+from importer.services.webhooks import MAX_BODY_BYTES
+from invoice2go.bootstrap import QboTuning, Services, open_services
+from invoice2go.settings import Settings
+from invoice2go.web import health, qbo_routes
+
+log = logging.getLogger(__name__)
+
+SERVICES = web.AppKey("services", Services)
+WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
+# SIGTERM gives a process 30 s on Heroku: the worker hands its job back well within that.
+WORKER_SHUTDOWN_SECONDS = 25.0
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give each request an id (the caller's X-Request-Id or a new one) and log its outcome."""
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    token = REQUEST_ID.set(request_id[:64])
+    started = time.perf_counter()
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        response = error
+        raise
+    finally:
+        REQUEST_ID.reset(token)
+    response.headers["X-Request-Id"] = request_id[:64]
+    log.debug(
+        "%s %s -> %s in %.1f ms",
+        request.method,
+        request.path,
+        response.status,
+        (time.perf_counter() - started) * 1000,
+    )
+    return response
+
+
+def create_app(
+    settings: Settings,
+    *,
+    worker: bool = False,
+    migrate: bool = False,
+    clock: Clock = utcnow,
+    tuning: QboTuning | None = None,
+) -> web.Application:
+    """Build the web application; with worker=True it also carries out import jobs."""
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
+
+    async def services(app: web.Application) -> AsyncIterator[None]:
+        async with open_services(settings, migrate=migrate, clock=clock, tuning=tuning) as opened:
+            app[SERVICES] = opened
+            yield
+
+    app.cleanup_ctx.append(services)
+    if worker:
+        app.cleanup_ctx.append(_worker)
+    health.register(app, SERVICES)
+    qbo_routes.register(app, SERVICES)
+    return app
+
+
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    """Run a worker beside the web routes; on shutdown it hands its job back."""
+    stop = asyncio.Event()
+    app[WORKER_STOP] = stop
+    task = asyncio.ensure_future(app[SERVICES].worker().run(stop))
+    yield
+    stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), WORKER_SHUTDOWN_SECONDS)
+    except TimeoutError:
+        log.error("the worker did not stop in %.0f s; cancelling it", WORKER_SHUTDOWN_SECONDS)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,70 @@
+"""Contract: webhook events kept once per key, read back for auto-import, acted on once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
+from importer.domain.webhooks import ChangeEvent
+from importer.ports.store import Store
+from tests.storage.conftest import Clock
+
+
+def event(key: str, entity_id: str = "1", realm: str = "realm-1") -> ChangeEvent:
+    return ChangeEvent(key, realm, "customer", entity_id, "create", "2026-12-05T10:00:00Z")
+
+
+async def connect(store: Store, name: str, realm: str, clock: Clock) -> str:
+    account = await store.create_account(name, "premium")
+    await store.save_connection(
+        QboConnection(account.id, realm, "sandbox", TokenSet("enc", "enc", clock.now))
+    )
+    return account.id
+
+
+async def test_redelivered_events_are_kept_once(store: Store, clock: Clock) -> None:
+    assert await store.save_webhook_events([event("a"), event("b", "2")]) == 2
+    assert await store.save_webhook_events([event("b", "2"), event("c", "3")]) == 1
+    assert await store.save_webhook_events([]) == 0
+
+    clock.advance(seconds=1)
+    pending = await store.pending_webhook_events(clock.now)
+
+    assert sorted(e.key for e in pending) == ["a", "b", "c"]
+    assert {e.entity_id for e in pending} == {"1", "2", "3"}
+    assert pending[0] == event(pending[0].key, pending[0].entity_id)
+
+
+async def test_events_wait_for_their_window_and_are_acted_on_once(
+    store: Store, clock: Clock
+) -> None:
+    await store.save_webhook_events([event("early")])
+    clock.advance(seconds=5)
+    await store.save_webhook_events([event("late", "2")])
+
+    due = await store.pending_webhook_events(clock.now - timedelta(seconds=2))
+    assert [e.key for e in due] == ["early"]
+
+    await store.mark_webhook_events(["early"])
+    clock.advance(seconds=10)
+    assert [e.key for e in await store.pending_webhook_events(clock.now)] == ["late"]
+    assert await store.save_webhook_events([event("early")]) == 0
+
+
+async def test_known_companies_and_accounts_that_import_automatically(
+    store: Store, clock: Clock
+) -> None:
+    acme = await connect(store, "Acme", "realm-1", clock)
+    await connect(store, "Bolt", "realm-1", clock)
+    gone = await connect(store, "Gone", "realm-3", clock)
+    await store.set_connection_status(gone, ConnectionStatus.DISCONNECTED)
+
+    assert await store.connected_realms(["realm-1", "realm-2", "realm-3"]) == {"realm-1"}
+    assert await store.auto_import_accounts("realm-1") == []
+
+    await store.set_auto_import(acme, True)
+    (auto,) = await store.auto_import_accounts("realm-1")
+    assert (auto.name, auto.auto_import) == ("Acme", True)
+    assert (await store.find_account("acme")) == auto
+    await store.set_auto_import(acme, False)
+    assert await store.auto_import_accounts("realm-1") == []
