@@ -146,7 +146,15 @@ class Services:
             clock=self.clock,
         )
         states = OAuthStates(self.store, cipher.derive_key(STATE_KEY_PURPOSE), self.clock)
-        return ConnectionService(self.store, self.store, states, quickbooks, quickbooks, self.plans)
+        return ConnectionService(
+            self.store,
+            self.store,
+            states,
+            quickbooks,
+            quickbooks,
+            self.plans,
+            public_url=settings.public_url,
+        )
 
 
 @asynccontextmanager

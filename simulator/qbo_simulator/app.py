@@ -28,6 +28,7 @@ from qbo_simulator.webhooks import (
     cloudevents_body,
     deliver,
     encode,
+    stamped,
 )
 
 
@@ -129,10 +130,8 @@ class Simulator:
         retry_delays: Sequence[float] | None = None,
     ) -> list[Delivery]:
         """POST signed notifications for events to url; chaos duplicates and reorders them."""
-        events = [
-            e if e.realm_id else WebhookEvent(**{**e.__dict__, "realm_id": self.realm_id})
-            for e in events
-        ]
+        # Stamped once: a redelivery carries the same event, time and CloudEvents id as the first.
+        events = [stamped(e, self.realm_id) for e in events]
         delays = self.config.webhook_retry_delays if retry_delays is None else retry_delays
         results = []
         async with aiohttp.ClientSession() as session:

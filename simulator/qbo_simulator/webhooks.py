@@ -10,7 +10,7 @@ import json
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -37,6 +37,17 @@ class WebhookEvent:
     realm_id: str = ""
     last_updated: str = ""
     deleted_id: str | None = None
+    event_id: str = ""
+
+
+def stamped(event: WebhookEvent, realm_id: str) -> WebhookEvent:
+    """Return the event with its company, time and CloudEvents id filled in, once."""
+    return replace(
+        event,
+        realm_id=event.realm_id or realm_id,
+        last_updated=event.last_updated or _now(),
+        event_id=event.event_id or str(uuid.uuid4()),
+    )
 
 
 @dataclass
@@ -83,7 +94,7 @@ def cloudevents_body(events: Sequence[WebhookEvent], source: str) -> list[dict[s
         verb = VERBS.get(event.operation, event.operation.lower())
         item: dict[str, Any] = {
             "specversion": "1.0",
-            "id": str(uuid.uuid4()),
+            "id": event.event_id or str(uuid.uuid4()),
             "source": source,
             "type": f"qbo.{event.entity.lower()}.{verb}.v1",
             "datacontenttype": "application/json",
