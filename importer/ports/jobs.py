@@ -51,6 +51,14 @@ class JobQueue(Protocol):
         """End a job (succeeded or failed) and free its kinds; LeaseLost if not the owner."""
         ...
 
+    async def running_jobs(self) -> list[Job]:
+        """Return the jobs workers hold now."""
+        ...
+
+    async def release_job(self, job_id: str, owner: str) -> bool:
+        """End a dead owner's lease now (only if it still holds the job): the job is free."""
+        ...
+
     async def get_job(self, job_id: str) -> Job | None:
         """Return the job with this id."""
         ...

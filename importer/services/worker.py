@@ -32,6 +32,7 @@ from importer.ports.jobs import JobQueue
 from importer.ports.notify import JobNotifier
 from importer.services.engine import Progress
 from importer.services.imports import ImportReport, ImportService
+from importer.services.lease import owner_is_gone
 from importer.services.log_context import JOB_ID
 from importer.services.webhooks import AutoImport
 
@@ -101,9 +102,19 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._policy.sweep_seconds)
 
+    async def _free_jobs_of_dead_workers(self) -> None:
+        """A worker on this host whose process is gone holds nothing: free its job at once."""
+        for job in await self._queue.running_jobs():
+            owner = job.owner
+            if owner is None or owner == self.owner or not owner_is_gone(owner):
+                continue
+            if await self._queue.release_job(job.id, owner):
+                log.info("job %s: its worker %s is gone; taking it over", job.id, owner)
+
     async def _work(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
+                await self._free_jobs_of_dead_workers()
                 job = await self._queue.claim_job(self.owner, self._policy.lease_seconds)
             except StoreError as error:
                 log.warning("cannot look for import jobs: %s", error)

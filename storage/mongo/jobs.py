@@ -184,6 +184,20 @@ class JobsMixin(MongoCore):
         )
         return _job(doc)
 
+    async def running_jobs(self) -> list[Job]:
+        """Return the jobs workers hold now."""
+        self._trip()
+        cursor = self.database["jobs"].find({"status": JobStatus.RUNNING.value})
+        return [_job(doc) for doc in await cursor.sort([("created_at", ASCENDING)]).to_list(None)]
+
+    async def release_job(self, job_id: str, owner: str) -> bool:
+        """End a dead owner's lease now (only if it still holds the job)."""
+        self._trip()
+        result = await self.database["jobs"].update_one(
+            self._owned(job_id, owner), {"$set": {"lease_expires_at": self._now()}}
+        )
+        return result.modified_count == 1
+
     async def get_job(self, job_id: str) -> Job | None:
         """Return the job with this id."""
         self._trip()

@@ -201,6 +201,27 @@ class JobsMixin(SqliteCore):
 
         return await self._call(work)
 
+    async def running_jobs(self) -> list[Job]:
+        def work(conn: sqlite3.Connection) -> list[Job]:
+            rows = conn.execute(f"{_SELECT} WHERE status = 'running' ORDER BY created_at")
+            return [self._job(row) for row in rows]
+
+        return await self._call(work, write=False)
+
+    async def release_job(self, job_id: str, owner: str) -> bool:
+        now = iso_time(self._clock())
+
+        def work(conn: sqlite3.Connection) -> bool:
+            return bool(
+                conn.execute(
+                    "UPDATE jobs SET lease_expires_at = ? "
+                    "WHERE id = ? AND owner = ? AND status = 'running'",
+                    (now, job_id, owner),
+                ).rowcount
+            )
+
+        return await self._call(work)
+
     async def get_job(self, job_id: str) -> Job | None:
         return await self._call(lambda conn: self._select_job(conn, job_id), write=False)
 

@@ -155,3 +155,17 @@ async def test_a_finished_job_frees_its_kinds_and_keeps_its_outcome(
     listed = await store.list_jobs("acct-1")
     assert [j.id for j in listed] == [newer.id, queued.id]
     assert [j.id for j in await store.list_jobs(limit=1)] == [newer.id]
+
+
+async def test_a_dead_owner_s_job_is_released_at_once(store: Store, clock: Clock) -> None:
+    await store.enqueue_job(job(clock, "acct-1"))
+    claimed = await store.claim_job("host:1:dead", 60)
+    assert claimed is not None
+
+    assert [j.id for j in await store.running_jobs()] == [claimed.id]
+    assert not await store.release_job(claimed.id, "someone-else")
+    assert await store.release_job(claimed.id, "host:1:dead")
+    taken = await store.claim_job("host:2:alive", 60)
+
+    assert taken is not None
+    assert (taken.id, taken.owner) == (claimed.id, "host:2:alive")
