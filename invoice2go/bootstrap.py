@@ -88,6 +88,7 @@ class Services:
         return Worker(
             self.store,
             self.store,
+            self.store,
             self.imports,
             self.notifier,
             owner=worker_identity(),

@@ -110,12 +110,22 @@ class ImportService:
         *,
         on_progress: ProgressListener | None = None,
         record_ids: Mapping[Kind, Sequence[str]] | None = None,
+        finished: Mapping[Kind, ImportRun] | None = None,
     ) -> ImportReport:
         """Import the kinds side by side (they share the company's request limits); a failure
-        of one is reported in its outcome, not raised, and the others go on."""
+        of one is reported in its outcome, not raised, and the others go on.
+
+        finished holds runs this same request completed before it was interrupted (a job
+        carried out again): those kinds are reported from their runs, not imported again.
+        """
         self._plans.require_qbo(account)
         source = await self._sources.source_for(account.id, record_ids)
-        report = ImportReport(account, source.realm_id, [KindOutcome(kind) for kind in kinds])
+        done = dict(finished or {})
+        report = ImportReport(
+            account,
+            source.realm_id,
+            [KindOutcome(kind, run=done.get(kind), resumed=kind in done) for kind in kinds],
+        )
 
         async def one(outcome: KindOutcome) -> None:
             async def listen(progress: Progress) -> None:
@@ -134,7 +144,11 @@ class ImportService:
                 latest = await self._runs.list_runs(account.id, kind, limit=1)
                 outcome.run = latest[0] if latest else None
 
-        tasks = [asyncio.ensure_future(one(outcome)) for outcome in report.outcomes]
+        tasks = [
+            asyncio.ensure_future(one(outcome))
+            for outcome in report.outcomes
+            if outcome.kind not in done
+        ]
         try:
             await asyncio.gather(*tasks)
         except BaseException:

@@ -26,10 +26,12 @@ from importer.domain.errors import (
 )
 from importer.domain.jobs import MAX_ATTEMPTS, Job, JobStatus, retry_delay
 from importer.domain.model import Kind
+from importer.domain.runs import ImportRun, RunStatus
 from importer.ports.accounts import AccountStore
 from importer.ports.clock import Clock, utcnow
 from importer.ports.jobs import JobQueue
 from importer.ports.notify import JobNotifier
+from importer.ports.runs import RunHistory
 from importer.services.engine import Progress
 from importer.services.imports import ImportReport, ImportService
 from importer.services.lease import owner_is_gone
@@ -61,6 +63,7 @@ class Worker:
         self,
         queue: JobQueue,
         accounts: AccountStore,
+        runs: RunHistory,
         imports: ImportService,
         notifier: JobNotifier,
         *,
@@ -72,6 +75,7 @@ class Worker:
         self._auto_import = auto_import
         self._queue = queue
         self._accounts = accounts
+        self._runs = runs
         self._imports = imports
         self._notifier = notifier
         self.owner = owner
@@ -184,19 +188,24 @@ class Worker:
         account = await self._accounts.get_account(job.account_id)
         if account is None:
             raise UserError("the account of this import no longer exists")
-        progress: dict[str, Any] = {}
+        progress: dict[str, Any] = dict(job.progress or {})
+        finished = await self._finished_runs(job)
         last_saved = 0.0
 
         async def on_progress(update: Progress) -> None:
             nonlocal last_saved
+            first = progress.get(update.kind.value, {}).get("run_id") != update.run_id
             progress[update.kind.value] = {
+                "run_id": update.run_id,
                 "seen": update.counts.seen,
                 "total": update.total,
                 "resumed": update.resumed,
                 **update.counts.as_dict(),
             }
             now = time.monotonic()
-            if now - last_saved >= self._policy.progress_seconds:
+            # A run's id is kept at once: were this job carried out again after a crash, a run
+            # that finished meanwhile is reported, not imported a second time.
+            if first or now - last_saved >= self._policy.progress_seconds:
                 last_saved = now
                 await self._queue.save_job_progress(job.id, self.owner, progress)
                 await self._notifier.job_progress(job, dict(progress))
@@ -205,8 +214,18 @@ class Worker:
         if job.record_ids is not None:
             record_ids = {Kind(kind): ids for kind, ids in job.record_ids.items()}
         return await self._imports.run(
-            account, job.kinds, on_progress=on_progress, record_ids=record_ids
+            account, job.kinds, on_progress=on_progress, record_ids=record_ids, finished=finished
         )
+
+    async def _finished_runs(self, job: Job) -> dict[Kind, ImportRun]:
+        """Return the runs this job completed before it was interrupted, by kind."""
+        finished: dict[Kind, ImportRun] = {}
+        for kind_value, seen in (job.progress or {}).items():
+            run_id = seen.get("run_id") if isinstance(seen, Mapping) else None
+            run = None if run_id is None else await self._runs.get_run(str(run_id))
+            if run is not None and run.status is RunStatus.SUCCEEDED:
+                finished[Kind(kind_value)] = run
+        return finished
 
     async def _heartbeat(self, job: Job, work: asyncio.Future[ImportReport]) -> None:
         every = self._policy.lease_seconds / 3
