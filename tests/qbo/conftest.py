@@ -71,7 +71,9 @@ class World:
     key: str
     processes: list[Process] = field(default_factory=list)
 
-    def settings(self, key: str | None = None, token_url: str | None = None) -> Settings:
+    def settings(
+        self, key: str | None = None, token_url: str | None = None, revoke_url: str | None = None
+    ) -> Settings:
         return Settings(
             database_url=f"sqlite:///{self.db_path}",
             qbo_client_id=self.sim.client_id,
@@ -80,7 +82,7 @@ class World:
             qbo_api_base=self.sim.api_base,
             qbo_auth_url=self.sim.auth_url,
             qbo_token_url=token_url or self.sim.token_url,
-            qbo_revoke_url=self.sim.revoke_url,
+            qbo_revoke_url=revoke_url or self.sim.revoke_url,
             token_encryption_key=key or self.key,
             _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option, untyped
         )
@@ -91,13 +93,14 @@ class World:
         key: str | None = None,
         clock: Clock = utcnow,
         token_url: str | None = None,
+        revoke_url: str | None = None,
         store: SqliteStore | None = None,
         refresh: RefreshPolicy = FAST_REFRESH,
     ) -> Process:
         """Start a new 'process': nothing shared with the others but the file and the simulator."""
         store = store or SqliteStore(self.db_path)
         await store.migrate()
-        settings = self.settings(key, token_url)
+        settings = self.settings(key, token_url, revoke_url)
         session = aiohttp.ClientSession()
         tuning = QboTuning(limits=RealmLimits(), retry=FAST_RETRY, refresh=refresh)
         process = Process(Services(settings, store, session, clock, tuning))
