@@ -30,11 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print JSON")
 
     connect = commands.add_parser(
-        "connect", help="attach a QuickBooks company with a refresh token obtained elsewhere"
+        "connect",
+        help="attach a QuickBooks company with a refresh token obtained elsewhere",
+        description="Attach a QuickBooks company with a refresh token obtained elsewhere. "
+        "A token on the command line shows in ps and the shell history: prefer "
+        "--refresh-token - (read from standard input) or the QBO_REFRESH_TOKEN variable.",
     )
     connect.add_argument("--account", required=True, help="account name")
-    connect.add_argument("--realm", required=True, help="the QBO company id (realmId)")
-    connect.add_argument("--refresh-token", required=True, help="an Intuit refresh token")
+    connect.add_argument("--realm", required=True, help="the QBO company id (realmId, digits)")
+    connect.add_argument(
+        "--refresh-token",
+        metavar="TOKEN",
+        help="an Intuit refresh token, or - to read it from standard input; "
+        "without this option, QBO_REFRESH_TOKEN is used",
+    )
 
     importing = commands.add_parser("import", help="import clients, items or both from QBO")
     importing.add_argument("--account", required=True, help="account name")
