@@ -161,7 +161,8 @@ class MovableClock:
 
 @dataclass
 class TokenGate:
-    """Intuit's token endpoint behind a gate the test works: 503s first, or an answer held back.
+    """Intuit's token endpoint behind a gate the test works: 503s first, an answer held back, or
+    no answer at all.
 
     A held answer has already rotated the refresh token at Intuit when `answered` is set; the
     client gets it only once `release` is set.
@@ -172,6 +173,7 @@ class TokenGate:
     url: str = ""
     failures: int = 0
     hold: bool = False
+    hang: bool = False
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     requests: int = 0
@@ -179,6 +181,9 @@ class TokenGate:
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests += 1
+        if self.hang:
+            await self.release.wait()  # Intuit never answers (until the test ends)
+            return web.Response(status=504)
         if self.failures > 0:
             self.failures -= 1
             return web.Response(status=503, text="<html>Service Unavailable</html>")

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
-from importer.domain.errors import ReconnectNeeded, StoreError
+from importer.domain.errors import ReconnectNeeded, ServerError, StoreError
 from importer.domain.model import Account
+from qbo.connection import RefreshPolicy
 from storage.sqlite import SqliteStore
 from tests.qbo.conftest import (
     FAST_REFRESH,
@@ -153,6 +154,34 @@ async def test_a_refresh_that_outlived_its_claim_still_keeps_intuits_token(
     info = await first_call
 
     assert info["CompanyName"] == world.sim.company.info["CompanyName"]
+    await still_works(world, account)
+
+
+async def test_a_token_endpoint_that_never_answers_gives_the_claim_back_in_time(
+    make_world: MakeWorld, make_gate: MakeGate
+) -> None:
+    world = await make_world(rotate_refresh_after=1)
+    gate = await make_gate(world)
+    policy = RefreshPolicy(
+        attempts=3, base_delay=0.01, timeout=0.2, keep_for=0.5, store_delay=0.005, poll=0.005
+    )
+    process = await world.process(token_url=gate.url, refresh=policy)
+    account = await connected(world, process)
+    before = await process.store.get_connection(account.id)
+    world.sim.expire_access_tokens()
+    gate.hang, connecting = True, gate.requests
+
+    with pytest.raises(ServerError, match="did not answer"):
+        await (await process.client_for(account.id)).company_info()
+
+    assert (
+        gate.requests - connecting == policy.attempts
+    )  # each attempt gave up after the policy's timeout
+    after = await process.store.get_connection(account.id)
+    assert after is not None
+    assert before is not None
+    assert (after.tokens, after.status) == (before.tokens, ConnectionStatus.CONNECTED)
+    gate.hang = False
     await still_works(world, account)
 
 
