@@ -259,12 +259,7 @@ class TokenManager:
             try:
                 if await self._store.swap_tokens(account_id, expected, sealed):
                     if revive:
-                        await self._store.set_connection_status(
-                            account_id,
-                            ConnectionStatus.CONNECTED,
-                            token_version=expected + 1,
-                            from_status=ConnectionStatus.NEEDS_RECONNECT,
-                        )
+                        await self._revive(account_id, expected + 1)
                     return fresh
                 latest = await self._store.get_connection(account_id)
             except StoreError as error:
@@ -288,6 +283,18 @@ class TokenManager:
             )
             expected = latest.token_version
             revive = latest.status is ConnectionStatus.NEEDS_RECONNECT
+
+    async def _revive(self, account_id: str, version: int) -> None:
+        """Undo a *needs reconnect* set by a process that refreshed with the retired token."""
+        try:
+            await self._store.set_connection_status(
+                account_id,
+                ConnectionStatus.CONNECTED,
+                token_version=version,
+                from_status=ConnectionStatus.NEEDS_RECONNECT,
+            )
+        except StoreError as error:
+            log.warning("QBO connection of account %s stays marked (%s)", account_id, error)
 
     async def _release(self, account_id: str, version: int, tokens: TokenSet) -> None:
         """Give a claim back with the tokens it replaced, only if nothing was stored since."""
