@@ -34,26 +34,29 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    database_url: str = DEFAULT_DATABASE_URL
+    # Secrets (and the database URL, which may carry a password) stay out of repr() and str().
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, repr=False)
 
-    slack_signing_secret: str | None = None
-    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = Field(default=None, repr=False)
+    slack_bot_token: str | None = Field(default=None, repr=False)
     slack_client_id: str | None = None
-    slack_client_secret: str | None = None
-    slack_app_token: str | None = None
+    slack_client_secret: str | None = Field(default=None, repr=False)
+    slack_app_token: str | None = Field(default=None, repr=False)
     slack_api_url: str | None = None
 
     qbo_client_id: str | None = None
-    qbo_client_secret: str | None = None
+    qbo_client_secret: str | None = Field(default=None, repr=False)
     qbo_redirect_uri: str | None = None
     qbo_environment: Literal["sandbox", "production"] = "sandbox"
     qbo_api_base: str | None = None
     qbo_auth_url: str | None = None
     qbo_token_url: str | None = None
     qbo_revoke_url: str | None = None
-    qbo_webhook_verifier_token: str | None = None
+    qbo_webhook_verifier_token: str | None = Field(default=None, repr=False)
+    # Only `invoice2go connect` reads it: a refresh token kept out of `ps` and shell history.
+    qbo_refresh_token: str | None = Field(default=None, repr=False)
 
-    token_encryption_key: str | None = None
+    token_encryption_key: str | None = Field(default=None, repr=False)
 
     qbo_enabled_plans: str = "professional,premium"
     default_plan: str = "premium"

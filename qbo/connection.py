@@ -1,10 +1,19 @@
 """Valid access tokens for an account's QBO connection: single-flight refresh, no lost rotation.
 
 Intuit may invalidate a refresh token as soon as it hands out the next one (§1.5), so two
-processes must never refresh with the same token. A refresh is therefore claimed first with a
-compare-and-set on the stored token_version (the claim keeps the refresh token, drops the access
-token and notes until when it holds); other processes wait for the claimer's result instead of
-refreshing themselves. Every rotated token is stored before anything uses it.
+processes must never refresh with the same token, and a token Intuit handed out must be kept.
+
+- A refresh is claimed first with a compare-and-set on the stored token_version (the claim keeps
+  the refresh token, drops the access token and notes until when it holds); other processes wait
+  for the claimer's result instead of refreshing themselves.
+- The claim lasts longer than the slowest refresh its policy allows (every attempt timing out,
+  every wait at its longest, then storing the answer), and the claimer stops retrying in time.
+- One request to Intuit and the storing of its answer run to their end together: a cancelled
+  caller waits for them, and a failing store is retried.
+- If the claim was overtaken anyway (a stalled machine) but nobody stored a newer refresh token,
+  the new tokens are stored all the same: Intuit holds them, and the stored one is dead.
+- A claim is given back by compare-and-set on its own version, so an old token never lands
+  over a newer one; *needs reconnect* is set the same way, so it never hides a reconnect.
 """
 
 from __future__ import annotations
@@ -12,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from importer.domain.connections import (
     RECONNECT_REASON,
@@ -25,9 +36,9 @@ from importer.domain.connections import (
 from importer.domain.errors import (
     InvalidGrant,
     NotConnected,
-    QboError,
     ReconnectNeeded,
     ServerError,
+    StoreError,
     ThrottledError,
 )
 from importer.ports.clock import Clock, utcnow
@@ -37,16 +48,44 @@ from qbo.tokens import TokenCipher, Tokens
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+# How many times a refused refresh is tried again because a newer token was stored meanwhile.
+REFUSALS_RETRIED = 2
+
 
 @dataclass(frozen=True, slots=True)
 class RefreshPolicy:
-    """How early to refresh, how long a claim holds, and how to retry Intuit's hiccups."""
+    """How early to refresh, how to retry Intuit and the store, and how often to look."""
 
     margin: timedelta = timedelta(minutes=2)
-    claim_for: timedelta = timedelta(seconds=45)
     attempts: int = 4
     base_delay: float = 1.0
+    # One request to Intuit's token endpoint, in seconds.
+    timeout: float = 30.0
+    # Storing Intuit's answer, retries included (SQLite waits up to 30 s for a lock).
+    keep_for: float = 60.0
+    store_delay: float = 0.25
     poll: float = 0.05
+
+    def delay(self, attempt: int) -> float:
+        """Return the wait before retry number attempt (0-based): exponential, with jitter."""
+        return self.base_delay * 2.0**attempt * random.uniform(0.5, 1.0)
+
+    @property
+    def intuit_for(self) -> float:
+        """The slowest refresh at Intuit: every attempt timing out, every wait at its longest."""
+        waits = sum(self.base_delay * 2.0**attempt for attempt in range(self.attempts - 1))
+        return self.attempts * self.timeout + waits
+
+    @property
+    def claim_for(self) -> timedelta:
+        """How long a claim holds: the slowest refresh, then storing its answer."""
+        return timedelta(seconds=self.intuit_for + self.keep_for)
+
+
+class TokensNotKept(StoreError):
+    """Intuit answered a refresh but the store refused its tokens for too long."""
 
 
 def _claim_deadline(tokens: TokenSet, now: datetime) -> datetime | None:
@@ -54,6 +93,25 @@ def _claim_deadline(tokens: TokenSet, now: datetime) -> datetime | None:
     if tokens.access_token is None and tokens.access_token_expires_at is not None:
         return tokens.access_token_expires_at if tokens.access_token_expires_at > now else None
     return None
+
+
+async def _uncancelled(work: Coroutine[Any, Any, T]) -> T:
+    """Run work to its end even if the caller is cancelled meanwhile; then let that through."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                raise  # the work itself was cancelled (the event loop is closing)
+            cancelled = True
+        except BaseException:
+            break  # the work failed: its exception is raised below
+    if cancelled:
+        task.exception()  # seen: the cancellation is what the caller gets
+        raise asyncio.CancelledError
+    return task.result()
 
 
 class TokenManager:
@@ -98,8 +156,9 @@ class TokenManager:
 
     async def _refresh(self, account_id: str, rejected: str | None) -> str:
         policy = self._policy
+        loop = asyncio.get_running_loop()
         give_up = self._clock() + 2 * policy.claim_for
-        retried_rejection = False
+        refusals = 0
         while self._clock() < give_up:
             connection = await self._load(account_id)
             now = self._clock()
@@ -117,20 +176,24 @@ class TokenManager:
                 access_token_expires_at=now + policy.claim_for,
                 refresh_token_expires_at=connection.tokens.refresh_token_expires_at,
             )
+            claimed_at = loop.time()  # before the write: a slow store shortens the claim
             if not await self._store.swap_tokens(account_id, connection.token_version, claim):
                 continue  # another process claimed first: read what it does
             version = connection.token_version + 1
             try:
-                fresh = await self._call_intuit(tokens.refresh_token)
+                fresh = await self._refresh_at_intuit(account_id, version, tokens, claimed_at)
             except InvalidGrant as error:
-                latest = await self._store.get_connection(account_id)
-                if latest is not None and latest.token_version != version and not retried_rejection:
-                    # Our claim was overtaken and the token rotated meanwhile: retry once.
-                    retried_rejection = True
-                    continue
-                await self._store.set_connection_status(
-                    account_id, ConnectionStatus.NEEDS_RECONNECT, RECONNECT_REASON
+                # Only while nobody stored anything since the claim: never over a reconnect.
+                marked = await self._store.set_connection_status(
+                    account_id,
+                    ConnectionStatus.NEEDS_RECONNECT,
+                    RECONNECT_REASON,
+                    token_version=version,
+                    from_status=ConnectionStatus.CONNECTED,
                 )
+                if not marked and refusals < REFUSALS_RETRIED:
+                    refusals += 1  # a newer token or a reconnect arrived meanwhile: try it
+                    continue
                 self._held.pop(account_id, None)
                 log.warning(
                     "QBO connection of account %s needs reconnecting (intuit_tid %s)",
@@ -138,30 +201,109 @@ class TokenManager:
                     error.intuit_tid,
                 )
                 raise ReconnectNeeded(RECONNECT_REASON, intuit_tid=error.intuit_tid) from None
+            except TokensNotKept:
+                raise  # Intuit answered: giving the old token back would only hide the loss
             except BaseException:
-                # Give the claim back with the token untouched: nothing is lost.
-                await self._store.swap_tokens(account_id, version, connection.tokens)
+                # Intuit handed out nothing: give the claim back with the token untouched.
+                await self._release(account_id, version, connection.tokens)
                 raise
-            if await self._store.swap_tokens(account_id, version, self._cipher.seal(fresh)):
-                self._held[account_id] = fresh
+            if fresh is not None:
                 assert fresh.access_token is not None
                 return fresh.access_token
-            log.warning("QBO refresh of account %s outlived its claim; rereading", account_id)
+            # A newer refresh token was stored meanwhile (a reconnect): read and use it.
         raise ServerError("gave up waiting for another process to refresh the QuickBooks tokens")
 
-    async def _call_intuit(self, refresh_token: str) -> Tokens:
-        """Refresh at Intuit, retrying 429, 5xx and network failures a bounded number of times."""
+    async def _refresh_at_intuit(
+        self, account_id: str, version: int, used: Tokens, claimed_at: float
+    ) -> Tokens | None:
+        """Refresh under a claim, retrying 429, 5xx and network failures while the claim lasts."""
         policy = self._policy
-        for attempt in range(policy.attempts):
+        loop = asyncio.get_running_loop()
+        until = claimed_at + policy.intuit_for
+        attempt = 0
+        while True:
+            within = min(policy.timeout, until - loop.time())
+            if within <= 0:
+                raise ServerError("Intuit did not refresh the QuickBooks tokens in time")
             try:
-                return await self._oauth.refresh(refresh_token)
+                return await _uncancelled(self._exchange(account_id, version, used, within))
             except (ServerError, ThrottledError) as error:
-                if attempt + 1 >= policy.attempts:
+                attempt += 1
+                if attempt >= policy.attempts:
                     raise
-                delay = policy.base_delay * 2**attempt * random.uniform(0.5, 1.0)
+                delay = policy.delay(attempt - 1)
                 log.info("QBO token refresh failed (%s); retrying in %.1fs", error, delay)
                 await asyncio.sleep(delay)
-        raise QboError("token refresh attempts exhausted")  # unreachable: the loop raises
+
+    async def _exchange(
+        self, account_id: str, version: int, used: Tokens, within: float
+    ) -> Tokens | None:
+        """One refresh at Intuit and, once Intuit answers, its tokens stored."""
+        fresh = await self._oauth.refresh(used.refresh_token, within=within)
+        kept = await self._keep(account_id, version, used, fresh)
+        if kept is not None:
+            self._held[account_id] = kept
+        return kept
+
+    async def _keep(
+        self, account_id: str, version: int, used: Tokens, fresh: Tokens
+    ) -> Tokens | None:
+        """Store Intuit's answer, retrying a failing store; None if a newer token is stored."""
+        policy = self._policy
+        loop = asyncio.get_running_loop()
+        until = loop.time() + policy.keep_for
+        sealed = self._cipher.seal(fresh)
+        expected, revive = version, False
+        wait = policy.store_delay
+        while True:
+            try:
+                if await self._store.swap_tokens(account_id, expected, sealed):
+                    if revive:
+                        await self._revive(account_id, expected + 1)
+                    return fresh
+                latest = await self._store.get_connection(account_id)
+            except StoreError as error:
+                if loop.time() + wait > until:
+                    log.error("new QBO tokens of account %s could not be stored", account_id)
+                    raise TokensNotKept(
+                        f"QuickBooks handed out new tokens that could not be stored ({error}); "
+                        "if the next import says so, an admin must reconnect"
+                    ) from error
+                log.warning("storing new QBO tokens of account %s failed (%s)", account_id, error)
+                await asyncio.sleep(wait)
+                wait = min(2 * wait, 5.0)
+                continue
+            if latest is None or self._cipher.open(latest.tokens).refresh_token != (
+                used.refresh_token
+            ):
+                return None  # a reconnect or another refresh stored a newer token: it stands
+            # The claim was overtaken, but the stored token is still the one Intuit retired.
+            log.warning(
+                "QBO refresh of account %s outlived its claim; keeping its tokens", account_id
+            )
+            expected = latest.token_version
+            revive = latest.status is ConnectionStatus.NEEDS_RECONNECT
+
+    async def _revive(self, account_id: str, version: int) -> None:
+        """Undo a *needs reconnect* set by a process that refreshed with the retired token."""
+        try:
+            await self._store.set_connection_status(
+                account_id,
+                ConnectionStatus.CONNECTED,
+                token_version=version,
+                from_status=ConnectionStatus.NEEDS_RECONNECT,
+            )
+        except StoreError as error:
+            log.warning("QBO connection of account %s stays marked (%s)", account_id, error)
+
+    async def _release(self, account_id: str, version: int, tokens: TokenSet) -> None:
+        """Give a claim back with the tokens it replaced, only if nothing was stored since."""
+        try:
+            await _uncancelled(self._store.swap_tokens(account_id, version, tokens))
+        except StoreError as error:
+            log.warning(
+                "QBO refresh claim of account %s stays until it lapses (%s)", account_id, error
+            )
 
 
 class ConnectionTokens:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from importer.domain.errors import NotConnected, ReconnectNeeded
+from importer.domain.errors import NotConnected, ReconnectNeeded, UserError
 
 RECONNECT_REASON = "QuickBooks no longer accepts the saved authorisation; an admin must reconnect"
+
+
+# Intuit's company ids are decimal numbers (16 to 19 digits in practice).
+_REALM_ID = re.compile(r"[0-9]{1,32}")
+
+
+def checked_realm_id(realm_id: str) -> str:
+    """Return a QBO company id (realmId) without surrounding spaces, or raise UserError."""
+    realm = realm_id.strip()
+    if not _REALM_ID.fullmatch(realm):
+        shown = realm_id if len(realm_id) <= 40 else realm_id[:40] + "…"
+        raise UserError(
+            f"{shown!r} is not a QuickBooks company id (realm id): it is digits only, "
+            "for example 9341455130166501"
+        )
+    return realm
 
 
 class ConnectionStatus(StrEnum):

@@ -13,7 +13,11 @@ class ConnectionStore(Protocol):
     """The QBO company attached to each account, with its encrypted tokens."""
 
     async def save_connection(self, connection: QboConnection) -> QboConnection:
-        """Attach (or re-attach) a company to an account."""
+        """Attach (or re-attach) a company to an account.
+
+        The token version only grows: a re-attached connection's version is above every version
+        the account's connection had, so a process holding the replaced one loses its swaps.
+        """
         ...
 
     async def get_connection(self, account_id: str) -> QboConnection | None:
@@ -25,9 +29,19 @@ class ConnectionStore(Protocol):
         ...
 
     async def set_connection_status(
-        self, account_id: str, status: ConnectionStatus, reason: str | None = None
-    ) -> None:
-        """Mark the connection connected, in need of reconnecting, or disconnected."""
+        self,
+        account_id: str,
+        status: ConnectionStatus,
+        reason: str | None = None,
+        *,
+        token_version: int | None = None,
+        from_status: ConnectionStatus | None = None,
+    ) -> bool:
+        """Mark the connection connected, in need of reconnecting, or disconnected.
+
+        With token_version or from_status, only while the stored connection still has that
+        version and status (compare-and-set). Return whether the status was written.
+        """
         ...
 
     async def update_connection(self, account_id: str, **changes: Any) -> None:

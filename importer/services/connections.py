@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from importer.domain.connections import ConnectionStatus, QboConnection, usable
+from importer.domain.connections import (
+    ConnectionStatus,
+    QboConnection,
+    checked_realm_id,
+    usable,
+)
 from importer.domain.errors import (
+    AuthError,
     ConfigurationError,
     NoSuchAccount,
     NotConnected,
     OAuthStateError,
+    QboError,
     ServerError,
     ThrottledError,
     TokenError,
+    UserError,
 )
 from importer.domain.model import Account, Kind
 from importer.domain.plans import Plans
@@ -100,6 +108,7 @@ class ConnectionService:
 
     async def redeem_sign_in(self, code: str, state: str, realm_id: str) -> SignedIn:
         """Finish a browser sign-in: redeem the state once, exchange the code, store the company."""
+        realm_id = checked_realm_id(realm_id)  # before the state and the code are spent
         data = await self._states.redeem(state)
         account_id = str(data["account_id"])
         account = await self._accounts.get_account(account_id)
@@ -114,36 +123,60 @@ class ConnectionService:
         self, account: Account, realm_id: str, refresh_token: str
     ) -> QboConnection:
         """Attach a company with a refresh token obtained elsewhere, checking it works."""
+        realm_id = checked_realm_id(realm_id)  # before the token is spent
         self._plans.require_qbo(account)
         grant = await self._sign_in.refresh_grant(refresh_token)
         return await self._attach(account.id, realm_id, grant)
 
     async def _attach(self, account_id: str, realm_id: str, grant: Grant) -> QboConnection:
-        # Store the (possibly rotated) tokens first: they are the only valid ones now.
+        # Read the company first: a connection is replaced only by one that can read its company.
+        try:
+            details = await self._sign_in.company_details(realm_id, grant)
+        except AuthError as error:
+            raise UserError(
+                f"QuickBooks does not let these tokens read company {realm_id}; check the realm "
+                "id (the company id shown where the tokens were made)"
+            ) from error
+        replaced = await self._connections.get_connection(account_id)
         connection = await self._connections.save_connection(
             QboConnection(
                 account_id=account_id,
                 realm_id=realm_id,
                 environment=self._sign_in.environment,
                 tokens=grant.tokens,
+                company_name=details.company_name,
+                country=details.country,
+                home_currency=details.home_currency,
+                multicurrency=details.multicurrency,
             )
         )
-        details = await self._sign_in.company_details(realm_id, grant)
-        await self._connections.update_connection(
-            account_id,
-            company_name=details.company_name,
-            country=details.country,
-            home_currency=details.home_currency,
-            multicurrency=details.multicurrency,
-        )
         log.info("account %s connected to QBO company %s", account_id, realm_id)
-        return replace(
-            connection,
-            company_name=details.company_name,
-            country=details.country,
-            home_currency=details.home_currency,
-            multicurrency=details.multicurrency,
-        )
+        if (
+            replaced is not None
+            and replaced.status is not ConnectionStatus.DISCONNECTED
+            and replaced.realm_id != realm_id
+        ):
+            # Revoking disconnects the app from that whole company (§1.8): only from another one.
+            await self._revoke_replaced(replaced)
+        return connection
+
+    async def _revoke_replaced(self, replaced: QboConnection) -> None:
+        """Let the replaced company go at Intuit; the new connection stands whatever happens."""
+        try:
+            await self._sign_in.revoke(replaced.tokens)
+        except QboError as error:
+            log.warning(
+                "could not revoke the replaced QBO connection to company %s of account %s: %s",
+                replaced.realm_id,
+                replaced.account_id,
+                error,
+            )
+        else:
+            log.info(
+                "revoked the replaced QBO connection to company %s of account %s",
+                replaced.realm_id,
+                replaced.account_id,
+            )
 
     async def connection(self, account_id: str) -> QboConnection:
         """Return the account's usable connection, or raise NotConnected / ReconnectNeeded."""

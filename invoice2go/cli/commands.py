@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 
@@ -39,15 +40,34 @@ async def accounts(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def refresh_token(given: str | None, from_environment: str | None) -> str:
+    """Return the refresh token of --refresh-token, of standard input (-) or QBO_REFRESH_TOKEN."""
+    if given == "-":
+        where = "standard input"
+        text = getpass.getpass("Intuit refresh token: ") if sys.stdin.isatty() else sys.stdin.read()
+    elif given is not None:
+        where, text = "--refresh-token", given
+    elif from_environment is not None:
+        where, text = "QBO_REFRESH_TOKEN", from_environment
+    else:
+        raise UserError(
+            "give the refresh token on standard input with --refresh-token - "
+            "(or set QBO_REFRESH_TOKEN); on the command line it would show in ps"
+        )
+    token = text.strip()
+    if not token:
+        raise UserError(f"the refresh token from {where} is empty")
+    return token
+
+
 async def connect(services: Services, args: argparse.Namespace) -> int:
-    if args.realm is None and args.refresh_token is None:
+    if args.realm is None:
+        if args.refresh_token is not None:
+            raise UserError("--refresh-token needs --realm: the company the token belongs to")
         return await service_commands.sign_in_link(services, args)
-    if args.realm is None or args.refresh_token is None:
-        raise UserError("--realm and --refresh-token go together; give both, or neither")
+    token = refresh_token(args.refresh_token, services.settings.qbo_refresh_token)
     account = await services.accounts.named(args.account)
-    connection = await services.connections.connect_with_refresh_token(
-        account, args.realm, args.refresh_token
-    )
+    connection = await services.connections.connect_with_refresh_token(account, args.realm, token)
     print(
         t(
             "connected",

@@ -37,11 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
     connect = commands.add_parser(
         "connect",
         help="print the browser sign-in link, or attach a company with a refresh token",
+        description="Without --realm, print a link that signs in to QuickBooks in a browser. "
+        "With --realm, attach that company with a refresh token obtained elsewhere. A token on "
+        "the command line shows in ps and the shell history: prefer --refresh-token - (read "
+        "from standard input) or the QBO_REFRESH_TOKEN variable.",
     )
     connect.add_argument("--account", required=True, help="account name")
-    connect.add_argument("--realm", help="the QBO company id (realmId), with --refresh-token")
     connect.add_argument(
-        "--refresh-token", help="an Intuit refresh token; without one, prints a sign-in link"
+        "--realm", help="the QBO company id (realmId, digits); without it, prints a sign-in link"
+    )
+    connect.add_argument(
+        "--refresh-token",
+        metavar="TOKEN",
+        help="an Intuit refresh token, or - to read it from standard input; "
+        "without this option, QBO_REFRESH_TOKEN is used",
     )
 
     importing = commands.add_parser("import", help="import clients, items or both from QBO")

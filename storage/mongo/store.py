@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
@@ -98,12 +98,27 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
     # QBO connections
 
     async def save_connection(self, connection: QboConnection) -> QboConnection:
-        """Attach (or re-attach) a company to an account; token_version starts again."""
+        """Attach (or re-attach) a company to an account; token_version only grows."""
         saved = replace(connection, token_version=0, connected_at=self._now())
         doc = connection_doc(saved)
-        self._trip()
-        await self.database["qbo_connections"].replace_one({"_id": doc["_id"]}, doc, upsert=True)
-        return replace(saved, tokens=connection_from(doc).tokens)
+        fields = {k: v for k, v in doc.items() if k not in ("_id", "token_version")}
+        collection = self.database["qbo_connections"]
+        for _ in range(2):
+            self._trip()
+            replaced = await collection.find_one_and_update(
+                {"_id": doc["_id"]},
+                {"$set": fields, "$inc": {"token_version": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if replaced is not None:
+                return connection_from(replaced)
+            self._trip()
+            try:
+                await collection.insert_one(doc)
+            except DuplicateKeyError:
+                continue  # attached meanwhile by another process: re-attach over it
+            return replace(saved, tokens=connection_from(doc).tokens)
+        raise StoreError(f"the QuickBooks connection of account {doc['_id']} keeps changing")
 
     async def get_connection(self, account_id: str) -> QboConnection | None:
         """Return the account's QBO connection."""
@@ -121,10 +136,25 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
         return result.modified_count == 1
 
     async def set_connection_status(
-        self, account_id: str, status: ConnectionStatus, reason: str | None = None
-    ) -> None:
-        """Mark the connection connected, in need of reconnecting, or disconnected."""
-        await self.update_connection(account_id, status=status.value, status_reason=reason)
+        self,
+        account_id: str,
+        status: ConnectionStatus,
+        reason: str | None = None,
+        *,
+        token_version: int | None = None,
+        from_status: ConnectionStatus | None = None,
+    ) -> bool:
+        """Mark the connection's status; with token_version or from_status, compare-and-set."""
+        query: dict[str, Any] = {"_id": account_id}
+        if token_version is not None:
+            query["token_version"] = token_version
+        if from_status is not None:
+            query["status"] = from_status.value
+        self._trip()
+        result = await self.database["qbo_connections"].update_one(
+            query, {"$set": {"status": status.value, "status_reason": reason}}
+        )
+        return result.matched_count == 1
 
     async def update_connection(self, account_id: str, **changes: Any) -> None:
         """Change descriptive fields (company name, currency, income account)."""

@@ -101,16 +101,20 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
     # QBO connections
 
     async def save_connection(self, connection: QboConnection) -> QboConnection:
-        saved = replace(connection, token_version=0, connected_at=self._clock())
+        saved = replace(connection, connected_at=self._clock())
 
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT OR REPLACE INTO qbo_connections VALUES (?, ?, 0, ?)",
+        def work(conn: sqlite3.Connection) -> int:
+            # A re-attached connection counts on from the replaced one: versions only grow.
+            row = conn.execute(
+                "INSERT INTO qbo_connections VALUES (?, ?, 0, ?) ON CONFLICT (account_id) "
+                "DO UPDATE SET realm_id = excluded.realm_id, doc = excluded.doc, "
+                "token_version = token_version + 1 RETURNING token_version",
                 (saved.account_id, saved.realm_id, to_json(connection_to_doc(saved, iso_time))),
-            )
+            ).fetchone()
+            version: int = row[0]
+            return version
 
-        await self._call(work)
-        return saved
+        return replace(saved, token_version=await self._call(work))
 
     async def get_connection(self, account_id: str) -> QboConnection | None:
         def work(conn: sqlite3.Connection) -> QboConnection | None:
@@ -151,9 +155,28 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
         return await self._call(work)
 
     async def set_connection_status(
-        self, account_id: str, status: ConnectionStatus, reason: str | None = None
-    ) -> None:
-        await self.update_connection(account_id, status=status.value, status_reason=reason)
+        self,
+        account_id: str,
+        status: ConnectionStatus,
+        reason: str | None = None,
+        *,
+        token_version: int | None = None,
+        from_status: ConnectionStatus | None = None,
+    ) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT token_version, json_extract(doc, '$.status') FROM qbo_connections "
+                "WHERE account_id = ?",
+                (account_id,),
+            ).fetchone()
+            if row is None or token_version not in (None, row[0]):
+                return False
+            if from_status is not None and row[1] != from_status.value:
+                return False
+            changes = {"status": status.value, "status_reason": reason}
+            return self._patch_connection(conn, account_id, changes)
+
+        return await self._call(work)
 
     async def update_connection(self, account_id: str, **changes: Any) -> None:
         check_changes(changes)

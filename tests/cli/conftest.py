@@ -36,20 +36,24 @@ class Cli:
     cwd: Path
     database: Path
 
-    async def start(self, *args: str) -> asyncio.subprocess.Process:
+    async def start(
+        self, *args: str, stdin: int = asyncio.subprocess.DEVNULL
+    ) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
             COMMAND,
             *args,
             env=self.env,
             cwd=self.cwd,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=stdin,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
 
-    async def __call__(self, *args: str) -> Result:
-        process = await self.start(*args)
-        out, err = await process.communicate()
+    async def __call__(self, *args: str, input: bytes | None = None) -> Result:
+        """Run the command to its end, with input on its standard input if given."""
+        stdin = asyncio.subprocess.DEVNULL if input is None else asyncio.subprocess.PIPE
+        process = await self.start(*args, stdin=stdin)
+        out, err = await process.communicate(input)
         assert process.returncode is not None
         return Result(process.returncode, out.decode(), err.decode())
 

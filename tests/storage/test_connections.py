@@ -40,17 +40,26 @@ async def test_saved_connection_reads_back_with_version_zero(
     assert await store.get_connection("nobody") is None
 
 
-async def test_reconnecting_replaces_the_company_and_restarts_versions(
+async def test_reconnecting_replaces_the_company_and_versions_only_grow(
     store: Store, account_id: str, clock: Clock
 ) -> None:
-    await store.save_connection(connection(account_id, clock))
-    await store.swap_tokens(account_id, 0, TokenSet("enc-refresh-2"))
+    first = await store.save_connection(connection(account_id, clock))
+    assert await store.swap_tokens(account_id, first.token_version, TokenSet("enc-refresh-2"))
+    held = await store.get_connection(account_id)  # what a process still holds
+    assert held is not None
 
     again = await store.save_connection(connection(account_id, clock, refresh="enc-refresh-9"))
 
     stored = await store.get_connection(account_id)
     assert stored == again
-    assert (stored.token_version, stored.tokens.refresh_token) == (0, "enc-refresh-9")
+    assert stored.tokens.refresh_token == "enc-refresh-9"
+    assert stored.token_version > held.token_version
+    # The process holding the replaced connection cannot write its tokens over the new ones.
+    assert not await store.swap_tokens(account_id, held.token_version, TokenSet("enc-refresh-3"))
+    assert not await store.swap_tokens(account_id, first.token_version, TokenSet("enc-refresh-3"))
+    latest = await store.get_connection(account_id)
+    assert latest is not None
+    assert latest.tokens.refresh_token == "enc-refresh-9"
 
 
 async def test_two_swaps_from_the_same_version_exactly_one_wins(
@@ -96,6 +105,66 @@ async def test_status_and_descriptive_fields_change(
     assert stored.tokens.refresh_token == "enc-refresh-1"
     with pytest.raises(ValueError, match="token_version"):
         await store.update_connection(account_id, token_version=5)
+
+
+async def test_needs_reconnect_is_a_compare_and_set_on_the_token_version(
+    store: Store, account_id: str, clock: Clock
+) -> None:
+    seen = await store.save_connection(connection(account_id, clock))
+    # A reconnect happens between reading the connection and marking it.
+    reconnected = await store.save_connection(connection(account_id, clock, "enc-refresh-9"))
+
+    marked = await store.set_connection_status(
+        account_id,
+        ConnectionStatus.NEEDS_RECONNECT,
+        "invalid_grant",
+        token_version=seen.token_version,
+    )
+
+    stored = await store.get_connection(account_id)
+    assert stored is not None
+    assert marked is False
+    assert (stored.status, stored.status_reason) == (ConnectionStatus.CONNECTED, None)
+    assert await store.set_connection_status(
+        account_id,
+        ConnectionStatus.NEEDS_RECONNECT,
+        "invalid_grant",
+        token_version=reconnected.token_version,
+    )
+    stored = await store.get_connection(account_id)
+    assert stored is not None
+    assert (stored.status, stored.status_reason) == (
+        ConnectionStatus.NEEDS_RECONNECT,
+        "invalid_grant",
+    )
+    assert stored.token_version == reconnected.token_version  # a mark is no token change
+
+
+async def test_a_status_change_can_require_the_status_it_replaces(
+    store: Store, account_id: str, clock: Clock
+) -> None:
+    saved = await store.save_connection(connection(account_id, clock))
+    await store.set_connection_status(account_id, ConnectionStatus.DISCONNECTED, "by an admin")
+
+    revived = await store.set_connection_status(
+        account_id,
+        ConnectionStatus.CONNECTED,
+        token_version=saved.token_version,
+        from_status=ConnectionStatus.NEEDS_RECONNECT,
+    )
+
+    stored = await store.get_connection(account_id)
+    assert stored is not None
+    assert revived is False
+    assert stored.status is ConnectionStatus.DISCONNECTED
+    assert await store.set_connection_status(account_id, ConnectionStatus.NEEDS_RECONNECT, "x")
+    assert await store.set_connection_status(
+        account_id, ConnectionStatus.CONNECTED, from_status=ConnectionStatus.NEEDS_RECONNECT
+    )
+    stored = await store.get_connection(account_id)
+    assert stored is not None
+    assert (stored.status, stored.status_reason) == (ConnectionStatus.CONNECTED, None)
+    assert not await store.set_connection_status("nobody", ConnectionStatus.CONNECTED)
 
 
 async def test_oauth_state_is_single_use(store: Store, clock: Clock) -> None:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ServerSelectionTimeoutError
 
 from importer.domain.errors import StoreError
+from importer.domain.jobs import Job, JobOrigin, JobStatus
+from importer.domain.model import Kind
+from importer.ports.clock import utcnow
 from storage.factory import open_store, store_session
 from storage.mongo import MongoStore
 from storage.sqlite import SqliteStore
@@ -54,10 +60,27 @@ def test_malformed_mongodb_url_is_a_store_error(url: str) -> None:
         open_store(url)
 
 
+class _Unreachable:
+    """A database whose every call fails as PyMongo does when no server answers."""
+
+    def __getitem__(self, name: str) -> _Unreachable:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> None:
+            raise ServerSelectionTimeoutError("127.0.0.1:9: [Errno 111] Connection refused")
+
+        return fail
+
+
 async def test_an_unreachable_mongodb_raises_store_errors_never_driver_errors() -> None:
-    url = "mongodb://127.0.0.1:9/invoice2go?serverSelectionTimeoutMS=200"
-    async with store_session(url) as store:
-        with pytest.raises(StoreError, match="cannot reach the database"):
-            await store.list_accounts()
-        with pytest.raises(StoreError, match="cannot reach the database"):
-            await store.get_connection("nobody")
+    store = MongoStore(cast("AsyncDatabase[dict[str, Any]]", _Unreachable()))
+
+    with pytest.raises(StoreError, match=r"cannot reach the database: 127\.0\.0\.1:9"):
+        await store.list_accounts()
+    with pytest.raises(StoreError, match="cannot reach the database"):
+        await store.get_connection("nobody")
+    with pytest.raises(StoreError, match="cannot reach the database"):
+        await store.enqueue_job(
+            Job("j", "a", (Kind.CLIENTS,), JobOrigin.COMMAND, JobStatus.QUEUED, utcnow())
+        )
