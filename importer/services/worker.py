@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +47,11 @@ class WorkerPolicy:
     """How long a job's lease lasts, how often to look for work and to report progress."""
 
     lease_seconds: float = 60.0
-    poll_seconds: float = 1.0
+    # An idle worker asks for work this often: one indexed query, so a queued job starts
+    # within a tenth of a second.
+    poll_seconds: float = 0.1
+    # Jobs of workers on this host whose process is gone are looked for this often.
+    reap_seconds: float = 2.0
     progress_seconds: float = 2.0
     # How often a worker gathers webhook events into auto-import jobs (J7).
     sweep_seconds: float = 5.0
@@ -116,9 +121,12 @@ class Worker:
                 log.info("job %s: its worker %s is gone; taking it over", job.id, owner)
 
     async def _work(self, stop: asyncio.Event) -> None:
+        reaped_at = -math.inf
         while not stop.is_set():
             try:
-                await self._free_jobs_of_dead_workers()
+                if time.monotonic() - reaped_at >= self._policy.reap_seconds:
+                    reaped_at = time.monotonic()
+                    await self._free_jobs_of_dead_workers()
                 job = await self._queue.claim_job(self.owner, self._policy.lease_seconds)
             except StoreError as error:
                 log.warning("cannot look for import jobs: %s", error)
