@@ -9,6 +9,7 @@ from importer.ports.connections import ConnectionStore, OAuthStateStore
 from importer.ports.jobs import JobQueue
 from importer.ports.records import RecordBook, RecordWriter
 from importer.ports.runs import RunStore
+from importer.ports.slack import SlackInstallationStore, WorkspaceStore
 from importer.ports.webhooks import WebhookEventStore
 
 
@@ -21,6 +22,8 @@ class Store(
     OAuthStateStore,
     JobQueue,
     WebhookEventStore,
+    WorkspaceStore,
+    SlackInstallationStore,
     Protocol,
 ):
     """Everything the product keeps. Each method is a constant number of database round trips."""

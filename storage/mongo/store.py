@@ -28,14 +28,15 @@ from storage.mongo.documents import (
 from storage.mongo.jobs import JobsMixin
 from storage.mongo.records import RecordsMixin
 from storage.mongo.runs import RunsMixin
+from storage.mongo.slack import SlackMixin
 from storage.mongo.webhooks import WebhooksMixin
 
 # Raised by each change to the collections or indexes; migrate writes it, readiness reads it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @driver_errors_translated
-class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
+class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
     """Everything the product keeps, in one MongoDB database."""
 
     async def migrate(self) -> None:

@@ -28,13 +28,14 @@ from storage.sqlite.schema import (
     parse_time,
     to_json,
 )
+from storage.sqlite.slack import SlackMixin
 from storage.sqlite.webhooks import ACCOUNT_COLUMNS, WebhooksMixin, account_from_row
 
 # Raised by each change to the tables; migrate writes it, readiness compares it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
-class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin):
+class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
     """The Store on one SQLite file."""
 
     async def migrate(self) -> None:
