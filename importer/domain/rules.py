@@ -66,7 +66,10 @@ class PageDecision:
 def in_qbo_order(candidate: Candidate) -> tuple[int, str]:
     """Order by QBO Id, numerically (Ids are numeric strings), anything else after them."""
     qbo_id = candidate.qbo_id
-    return (int(qbo_id), "") if qbo_id.isdigit() else (1 << 62, qbo_id)
+    # isdigit() alone takes "²" or "١", which int() refuses or reads as a number QBO never sent.
+    if qbo_id.isascii() and qbo_id.isdigit():
+        return (int(qbo_id), "")
+    return (1 << 62, qbo_id)
 
 
 def precheck(kind: Kind, candidate: Candidate) -> SkipReason | None:

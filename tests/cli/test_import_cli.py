@@ -89,6 +89,21 @@ async def test_the_summary_reads_as_sentences(cli: Cli, simulator: Simulator) ->
     assert again.out.strip() == "Clients: 0 imported; 29 skipped: the name already exists"
 
 
+async def test_names_typed_by_hand_are_stored_without_escapes(cli: Cli) -> None:
+    await cli("accounts", "create", "Acme")
+    added = await cli("clients", "add", "--account", "Acme", "\x1b[31mRed\u202e Rock\x1b[0m")
+    invisible = await cli("clients", "add", "--account", "Acme", "\u200b\u2060\x1b")
+    listed = await cli("clients", "list", "--account", "Acme")
+
+    assert added.code == 0, added.err
+    assert "\x1b" not in added.out
+    assert invisible.code != 0
+    assert "cannot be empty" in invisible.err
+    assert "[31mRed Rock[0m" in listed.out
+    assert "\x1b" not in listed.out
+    assert "\u202e" not in listed.out
+
+
 async def test_spanish_terminal_gets_spanish(cli: Cli, simulator: Simulator) -> None:
     await connected_account(cli, simulator, "Acme")
     cli.env["LANG"] = "es_ES.UTF-8"
