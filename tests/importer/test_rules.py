@@ -6,11 +6,12 @@ import unicodedata
 
 import pytest
 
-from importer.domain.model import Counts, Kind, SkipReason
+from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.names import display_name, is_valid_name, name_key
 from importer.domain.rules import (
     Candidate,
     ExistingRecord,
+    ImportedRecord,
     Known,
     decide_page,
     in_qbo_order,
@@ -330,6 +331,82 @@ def test_counts_round_trip_with_every_reason() -> None:
         "inactive": 1,
         "unsupported": 0,
         "invalid": 1,
+        "already_imported": 0,
     }
     assert Counts.from_dict(data).as_dict() == data
     assert counts.seen == 5
+
+
+# R9: a QBO record imported once is never imported again, whatever its name is now.
+AMY = ImportedRecord("realm-1", "Amy's Bird Sanctuary", "amy's bird sanctuary", "run-0")
+
+
+def test_renamed_record_imported_before_is_skipped_as_already_imported() -> None:
+    known = Known(imported={"1": AMY})
+    decision = decide_page(
+        Kind.CLIENTS,
+        [Candidate("1", " Amy Bird Sanctuary (renamed) ")],
+        known,
+        realm_id="realm-1",
+        run_id="run-1",
+    )
+    assert decision.to_insert == ()
+    assert decision.already_imported == ()
+    assert decision.skipped == (
+        Skipped(
+            "1",
+            "Amy Bird Sanctuary (renamed)",
+            SkipReason.ALREADY_IMPORTED,
+            existing_name="Amy's Bird Sanctuary",
+        ),
+    )
+
+
+def test_record_imported_under_the_same_name_is_still_an_existing_name() -> None:
+    known = Known(
+        existing={"amy's bird sanctuary": ExistingRecord("realm-1", "1", "run-0")},
+        imported={"1": AMY},
+    )
+    assert decide([Candidate("1", "AMY’S Bird Sanctuary")], known) == {"1": "exists"}
+
+
+def test_renamed_and_deleted_here_stays_deleted() -> None:
+    known = Known(deleted_qbo_ids=frozenset({"1"}), imported={"1": AMY})
+    assert decide([Candidate("1", "Amy Bird Sanctuary (renamed)")], known) == {"1": "deleted"}
+    renamed_into_a_deleted_name = Known(deleted_keys=frozenset({"cool cars"}), imported={"1": AMY})
+    assert decide([Candidate("1", "Cool Cars")], renamed_into_a_deleted_name) == {"1": "deleted"}
+
+
+def test_renamed_into_a_name_another_client_holds_is_already_imported() -> None:
+    by_hand = Known(existing={"cool cars": ExistingRecord(None, None, None)}, imported={"1": AMY})
+    from_qbo = Known(
+        existing={"cool cars": ExistingRecord("realm-1", "7", "run-0")}, imported={"1": AMY}
+    )
+    assert decide([Candidate("1", "Cool Cars")], by_hand) == {"1": "already_imported"}
+    assert decide([Candidate("1", "Cool Cars")], from_qbo) == {"1": "already_imported"}
+
+
+def test_renamed_record_keeps_the_lower_id_rule_for_its_new_name() -> None:
+    page = [Candidate("5", "COOL CARS"), Candidate("1", "Cool Cars"), Candidate("9", "Red Rock")]
+    assert decide(page, Known(imported={"1": AMY})) == {
+        "1": "already_imported",
+        "5": "duplicate",
+        "9": "import",
+    }
+
+
+def test_same_id_from_another_company_is_judged_on_its_own() -> None:
+    elsewhere = ImportedRecord("realm-2", "Amy's Bird Sanctuary", "amy's bird sanctuary", "run-0")
+    assert decide([Candidate("1", "Cool Cars")], Known(imported={"1": elsewhere})) == {
+        "1": "import"
+    }
+    same_name = Known(
+        existing={"amy's bird sanctuary": ExistingRecord("realm-2", "1", "run-0")},
+        imported={"1": elsewhere},
+    )
+    assert decide([Candidate("1", "Amy's Bird Sanctuary")], same_name) == {"1": "exists"}
+
+
+def test_renamed_after_this_run_imported_it_counts_as_imported_after_a_crash() -> None:
+    this_run = ImportedRecord("realm-1", "Old Name", "old name", "run-1")
+    assert decide([Candidate("1", "New Name")], Known(imported={"1": this_run})) == {"1": "already"}
