@@ -39,7 +39,8 @@ bench: setup
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
 		-o i18n/messages.pot bot i18n importer invoice2go qbo storage
-	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-fuzzy-matching
+	$(BIN)/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-fuzzy-matching \
+		--width 100
 	rm i18n/messages.pot
 
 clean:

@@ -44,6 +44,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n:,} skipped: empty or too long name",
         "es": "{n:,} omitidos: nombre vacío o demasiado largo",
     },
+    "skip.already_imported": {
+        "en": "{n:,} skipped: already imported under another name",
+        "es": "{n:,} omitidos: ya importados con otro nombre",
+    },
     "import.failed": {
         "en": "The import of {kind} stopped: {reason}",
         "es": "La importación de {kind} se detuvo: {reason}",

@@ -29,6 +29,7 @@ class SkipReason(StrEnum):
     INACTIVE = "inactive"
     UNSUPPORTED = "unsupported"
     INVALID = "invalid"
+    ALREADY_IMPORTED = "already_imported"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ class Skipped:
     qbo_id: str
     name: str
     reason: SkipReason
+    # ALREADY_IMPORTED (R9): the name of the client or item this QBO record became here.
+    existing_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,31 +25,93 @@ _QUOTE_FORMS = {
     "\u00ab": '"',
     "\u00bb": '"',
 }
-_QUOTE_TABLE = str.maketrans(_QUOTE_FORMS)
+
+# Control characters (C0, DEL, C1) that are not white space: a terminal or a chat client acts on
+# them (escape sequences), nobody reads them. White-space controls (tab, line breaks, the
+# separators U+001C-U+001F, NEL) stay white space.
+_CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if not chr(c).isspace()]
+# Bidirectional embeddings, overrides and isolates: they reorder what is shown around them.
+_BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+# Characters that print nothing: zero-width space, non-joiner and joiner, direction marks, word
+# joiner and invisible operators, byte-order mark, soft hyphen, combining grapheme joiner,
+# Arabic letter mark, Mongolian vowel separator.
+_INVISIBLE = [
+    *(chr(c) for c in range(0x200B, 0x2010)),
+    *(chr(c) for c in range(0x2060, 0x2065)),
+    "\ufeff",
+    "\u00ad",
+    "\u034f",
+    "\u061c",
+    "\u180e",
+]
+# Line and paragraph separators break lines like a newline does.
+_LINE_BREAKS = ["\u2028", "\u2029"]
+
+# Characters whose NFKC form holds one of the quote forms: mapped as their NFKC form would be.
+_QUOTES_AFTER_NFKC = {
+    "\u0149": "'n",  # ŉ
+    "\u1fef": "'",  # Greek varia
+    "\u2034": "'''",  # triple prime
+    "\u2057": "''''",  # quadruple prime
+    "\uff40": "'",  # full-width grave accent
+}
+
+# The key: quotes in their plain forms, everything that prints nothing removed. Applied before
+# NFKC, which would turn "´" into a space and a combining accent and "″" into two primes; the
+# table holds every character whose NFKC form would need it, so once is enough.
+_KEY_TABLE = str.maketrans(
+    {
+        **_QUOTE_FORMS,
+        **_QUOTES_AFTER_NFKC,
+        **dict.fromkeys(_CONTROLS + _BIDI_CONTROLS + _INVISIBLE),
+        **dict.fromkeys(_LINE_BREAKS, " "),
+    }
+)
+_ASCII_CONTROLS = str.maketrans(dict.fromkeys(c for c in _CONTROLS if c.isascii()))
+# What is stored and shown: no controls, no reordering; tabs and line breaks are a space.
+# Zero-width characters stay (joiners draw emoji and some scripts' letters).
+_SHOWN_TABLE = str.maketrans(
+    {
+        **dict.fromkeys(_CONTROLS + _BIDI_CONTROLS),
+        **{chr(c): " " for c in range(0xA0) if chr(c).isspace() and chr(c) != " "},
+        **dict.fromkeys(_LINE_BREAKS, " "),
+    }
+)
 
 
 def name_key(name: str) -> str:
     """Return the normalised form two names share when a person would call them the same."""
     if name.isascii():
         # NFKC leaves ASCII alone and casefold is lower() there: the common case, made cheap.
+        if not name.isprintable():
+            name = name.translate(_ASCII_CONTROLS)
         return " ".join(name.replace("`", "'").lower().split())
-    text = unicodedata.normalize("NFKC", name).translate(_QUOTE_TABLE)
+    text = unicodedata.normalize("NFKC", name.translate(_KEY_TABLE))
     text = " ".join(text.casefold().split())
     # casefold can leave text that is no longer NFKC (for example "ǰ"); normalise once more.
     return unicodedata.normalize("NFKC", text)
 
 
 def display_name(name: str) -> str:
-    """Return the name as stored: the QBO spelling with surrounding white space removed."""
+    """Return the name as stored and shown: the QBO spelling, surrounding white space removed,
+    control and bidirectional control characters removed, line breaks and tabs as spaces."""
+    if not name.isprintable():
+        name = name.translate(_SHOWN_TABLE)
     return name.strip()
 
 
 def is_valid_name(name: str, key: str | None = None) -> bool:
-    """Tell whether a name can be a client's or an item's: not empty, not over-long (R5).
+    """Tell whether a name can be a client's or an item's: it prints something, not over-long
+    (R5), and is text (no lone surrogates, which undecodable command-line bytes become).
 
     key is the name's name_key when the caller has it already.
     """
-    stripped = name.strip()
-    if not stripped or len(stripped) > MAX_NAME_LENGTH:
+    shown = display_name(name)
+    if not shown or len(shown) > MAX_NAME_LENGTH:
         return False
-    return bool(name_key(stripped) if key is None else key)
+    if not shown.isascii():
+        try:
+            shown.encode()
+        except UnicodeEncodeError:
+            return False
+    return bool(name_key(shown) if key is None else key)

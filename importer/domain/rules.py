@@ -1,7 +1,8 @@
 """The seed's rules as plain data in, plain data out: no I/O, no clock, no database.
 
 R1 existing names are skipped, R2 deleted stays deleted, R4 the lower QBO Id wins among
-duplicates inside QBO, R5 inactive, unsupported and invalid records are not imported.
+duplicates inside QBO, R5 inactive, unsupported and invalid records are not imported, R9 a QBO
+record imported once is not imported again under a new name.
 """
 
 from __future__ import annotations
@@ -45,13 +46,26 @@ class ExistingRecord(NamedTuple):
     run_id: str | None
 
 
+class ImportedRecord(NamedTuple):
+    """A record of the account imported from a QBO record asked about by its QBO Id (R9)."""
+
+    qbo_realm: str
+    name: str
+    name_key: str
+    run_id: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class Known:
-    """What the store knows about one page's names and QBO ids."""
+    """What the store knows about one page's names and QBO ids.
+
+    imported holds, by QBO Id, the account's records imported from the asked company's records.
+    """
 
     existing: Mapping[str, ExistingRecord] = field(default_factory=dict)
     deleted_keys: frozenset[str] = frozenset()
     deleted_qbo_ids: frozenset[str] = frozenset()
+    imported: Mapping[str, ImportedRecord] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +80,10 @@ class PageDecision:
 def in_qbo_order(candidate: Candidate) -> tuple[int, str]:
     """Order by QBO Id, numerically (Ids are numeric strings), anything else after them."""
     qbo_id = candidate.qbo_id
-    return (int(qbo_id), "") if qbo_id.isdigit() else (1 << 62, qbo_id)
+    # isdigit() alone takes "²" or "١", which int() refuses or reads as a number QBO never sent.
+    if qbo_id.isascii() and qbo_id.isdigit():
+        return (int(qbo_id), "")
+    return (1 << 62, qbo_id)
 
 
 def precheck(kind: Kind, candidate: Candidate) -> SkipReason | None:
@@ -90,13 +107,15 @@ def decide_page(
 ) -> PageDecision:
     """Decide, for each record of a page, import or skip with its reason.
 
-    A name held by a record this same run imported (a page re-read after a crash) counts as
-    imported again, so a resumed run ends with the counts of an uninterrupted one.
+    A record this same run imported (a page re-read after a crash), found by its name or by its
+    QBO Id, counts as imported again, so a resumed run ends with the counts of an uninterrupted
+    one.
     """
     to_insert: list[Candidate] = []
     already: list[Candidate] = []
     skipped: list[Skipped] = []
     winners: dict[str, Candidate] = {}
+    imported = known.imported
 
     def skip(candidate: Candidate, reason: SkipReason) -> None:
         skipped.append(Skipped(candidate.qbo_id, display_name(candidate.name), reason))
@@ -109,11 +128,37 @@ def decide_page(
         key = candidate.key
         if candidate.qbo_id in known.deleted_qbo_ids or key in known.deleted_keys:
             skip(candidate, SkipReason.DELETED)
+            continue
+        existing = known.existing.get(key)
+        same_record = (
+            existing is not None
+            and existing.qbo_id == candidate.qbo_id
+            and existing.qbo_realm == realm_id
+        )
+        if (
+            not same_record
+            and (held := imported.get(candidate.qbo_id)) is not None
+            and held.qbo_realm == realm_id
+        ):
+            # R9: imported here before under another name; the same entity, whatever its name
+            # is now, so neither an existing name nor a duplicate. It still holds its new name
+            # among this page's QBO records (R4: the lower Id wins).
+            winners.setdefault(key, candidate)
+            if held.run_id == run_id:
+                already.append(candidate)
+            else:
+                skipped.append(
+                    Skipped(
+                        candidate.qbo_id,
+                        display_name(candidate.name),
+                        SkipReason.ALREADY_IMPORTED,
+                        held.name,
+                    )
+                )
         elif key in winners:
             skip(candidate, SkipReason.DUPLICATE)
-        elif (existing := known.existing.get(key)) is not None:
+        elif existing is not None:
             winners[key] = candidate
-            same_record = existing.qbo_realm == realm_id and existing.qbo_id == candidate.qbo_id
             if same_record and existing.run_id == run_id:
                 already.append(candidate)
             elif existing.qbo_realm == realm_id and existing.qbo_id and not same_record:

@@ -20,7 +20,8 @@ class RecordWriter(Protocol):
         keys: Sequence[str],
         qbo_ids: Sequence[str],
     ) -> Known:
-        """Return which of these name keys exist or were deleted, and which QBO ids were deleted."""
+        """Return which of these name keys exist or were deleted, which QBO ids were deleted, and
+        the records imported from these QBO ids of realm_id (R9), in one query per collection."""
         ...
 
     async def insert_records(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from importer.domain.errors import NoSuchAccount
+from importer.domain.errors import NoSuchAccount, UserError
 from importer.domain.model import Account
+from importer.domain.names import MAX_NAME_LENGTH, display_name, is_valid_name
 from importer.domain.plans import Plans
 from importer.ports.accounts import AccountStore
 
@@ -19,8 +20,12 @@ class AccountService:
 
     async def create(self, name: str, plan: str | None = None, currency: str = "USD") -> Account:
         """Create an account on a plan (the deployment's default plan unless given)."""
+        if not is_valid_name(name):
+            raise UserError(
+                f"an account name cannot be empty or longer than {MAX_NAME_LENGTH} characters"
+            )
         return await self._accounts.create_account(
-            name, plan or self._plans.default, currency.upper()
+            display_name(name), plan or self._plans.default, currency.upper()
         )
 
     async def named(self, name: str) -> Account:

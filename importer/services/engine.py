@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from importer.domain.errors import LeaseLost, RunInProgress
@@ -82,7 +82,7 @@ def _plan(
     # The look-up may not see the batch still being written: count its names as held. (If a
     # racing writer took one of them first, a record of this batch with that name is called a
     # duplicate instead of existing; both are skipped.)
-    known = Known({**in_flight, **known.existing}, known.deleted_keys, known.deleted_qbo_ids)
+    known = replace(known, existing={**in_flight, **known.existing})
     decision = decide_page(kind, candidates, known, realm_id=realm_id, run_id=run_id)
     records = [
         NewRecord(display_name(c.name), c.key, c.fields, realm_id, c.qbo_id, run_id)

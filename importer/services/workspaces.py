@@ -42,10 +42,10 @@ class WorkspaceService:
                 log.warning(
                     "workspace %s met the app twice at once; %s is unused", team_id, account.id
                 )
-        account = await self._accounts.get_account(workspace.account_id)
-        if account is None:
+        found = await self._accounts.get_account(workspace.account_id)
+        if found is None:
             raise StoreError(f"the account of workspace {team_id} is missing")
-        return workspace, account
+        return workspace, found
 
     async def _new_account(self, name: str, team_id: str) -> Account:
         try:

@@ -25,10 +25,19 @@ T = TypeVar("T")
 _INDEXES: dict[str, list[IndexModel]] = {
     "accounts": [IndexModel([("name_key", ASCENDING)], name="name_key", unique=True)],
     "clients": [
-        IndexModel([("account_id", ASCENDING), ("name_key", ASCENDING)], name="name", unique=True)
+        IndexModel([("account_id", ASCENDING), ("name_key", ASCENDING)], name="name", unique=True),
+        # R9: the import's look-up finds records by the QBO Id they were imported from.
+        IndexModel(
+            [("account_id", ASCENDING), ("qbo_realm", ASCENDING), ("qbo_id", ASCENDING)],
+            name="qbo_id",
+        ),
     ],
     "items": [
-        IndexModel([("account_id", ASCENDING), ("name_key", ASCENDING)], name="name", unique=True)
+        IndexModel([("account_id", ASCENDING), ("name_key", ASCENDING)], name="name", unique=True),
+        IndexModel(
+            [("account_id", ASCENDING), ("qbo_realm", ASCENDING), ("qbo_id", ASCENDING)],
+            name="qbo_id",
+        ),
     ],
     "deleted_names": [
         IndexModel(

@@ -12,7 +12,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from importer.domain.errors import NameTaken, StoreError
 from importer.domain.model import Kind, NewRecord, Record
 from importer.domain.names import name_key
-from importer.domain.rules import ExistingRecord, Known
+from importer.domain.rules import ExistingRecord, ImportedRecord, Known
 from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, record_doc, record_from
 
@@ -30,19 +30,36 @@ class RecordsMixin(MongoCore):
         keys: Sequence[str],
         qbo_ids: Sequence[str],
     ) -> Known:
-        """Return which of these name keys exist or were deleted, and which QBO ids were deleted."""
+        """Return which of these name keys exist or were deleted, which QBO ids were deleted, and
+        the records imported from these QBO ids of realm_id."""
         asked_keys, asked_ids = set(keys), set(qbo_ids)
         existing: dict[str, ExistingRecord] = {}
+        imported: dict[str, ImportedRecord] = {}
+        # Records holding an asked name key, or imported from an asked QBO Id of this company
+        # (R9): one query, each branch of the $or on an index of its own.
+        held: list[Doc] = []
         if asked_keys:
+            held.append({"account_id": account_id, "name_key": {"$in": sorted(asked_keys)}})
+        if asked_ids:
+            held.append(
+                {
+                    "account_id": account_id,
+                    "qbo_realm": realm_id,
+                    "qbo_id": {"$in": sorted(asked_ids)},
+                }
+            )
+        if held:
             self._trip()
             cursor = self._records(kind).find(
-                {"account_id": account_id, "name_key": {"$in": sorted(asked_keys)}},
-                {"name_key": 1, "qbo_realm": 1, "qbo_id": 1, "run_id": 1},
+                {"$or": held},
+                {"name": 1, "name_key": 1, "qbo_realm": 1, "qbo_id": 1, "run_id": 1},
             )
             for doc in await cursor.to_list(None):
-                existing[doc["name_key"]] = ExistingRecord(
-                    doc.get("qbo_realm"), doc.get("qbo_id"), doc.get("run_id")
-                )
+                key, realm, qbo_id = doc["name_key"], doc.get("qbo_realm"), doc.get("qbo_id")
+                if key in asked_keys:
+                    existing[key] = ExistingRecord(realm, qbo_id, doc.get("run_id"))
+                if realm == realm_id and qbo_id in asked_ids:
+                    imported[qbo_id] = ImportedRecord(realm, doc["name"], key, doc.get("run_id"))
         either: list[Doc] = []
         if asked_keys:
             either.append({"name_key": {"$in": sorted(asked_keys)}})
@@ -61,7 +78,7 @@ class RecordsMixin(MongoCore):
                     deleted_keys.add(doc["name_key"])
                 if doc.get("qbo_realm") == realm_id and doc.get("qbo_id") in asked_ids:
                     deleted_ids.add(doc["qbo_id"])
-        return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids))
+        return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids), imported)
 
     async def insert_records(
         self, account_id: str, kind: Kind, records: Sequence[NewRecord]

@@ -93,10 +93,7 @@ class RunsMixin(MongoCore):
         skips = self.database["import_skips"]
         self._trip()
         if checkpoint.skipped:
-            entries = [
-                {"qbo_id": entry.qbo_id, "name": entry.name, "reason": entry.reason.value}
-                for entry in checkpoint.skipped
-            ]
+            entries = [skip_entry(entry) for entry in checkpoint.skipped]
             await skips.replace_one(
                 page,
                 {"run_id": run_id, "page_no": checkpoint.page_no, "entries": entries},
@@ -168,6 +165,15 @@ class RunsMixin(MongoCore):
                 doc["entries"]["qbo_id"],
                 doc["entries"]["name"],
                 SkipReason(doc["entries"]["reason"]),
+                doc["entries"].get("existing_name"),
             )
             for doc in docs
         ]
+
+
+def skip_entry(entry: Skipped) -> Doc:
+    """Return a skipped record as stored in its batch's import_skips document."""
+    doc: Doc = {"qbo_id": entry.qbo_id, "name": entry.name, "reason": entry.reason.value}
+    if entry.existing_name is not None:
+        doc["existing_name"] = entry.existing_name
+    return doc

@@ -20,6 +20,7 @@ from importer.ports.clock import Clock, utcnow
 from storage.sqlite.schema import (
     SCHEMA,
     RecordIds,
+    add_missing_columns,
     utc,
 )
 
@@ -88,6 +89,7 @@ class SqliteCore:
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            add_missing_columns(conn)
 
         await self._call(work)
 

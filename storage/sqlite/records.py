@@ -12,7 +12,7 @@ from typing import Any
 from importer.domain.errors import NameTaken
 from importer.domain.model import Kind, NewRecord, Record
 from importer.domain.names import name_key
-from importer.domain.rules import ExistingRecord, Known
+from importer.domain.rules import ExistingRecord, ImportedRecord, Known
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
     RECORD_COLUMNS,
@@ -42,14 +42,24 @@ class RecordsMixin(SqliteCore):
             # Made here, on the store's thread, once each: a batch asks about thousands.
             asked_keys, asked_ids = set(keys), set(qbo_ids)
             keys_json, ids_json = to_json(list(keys)), to_json(list(qbo_ids))
-            existing = {
-                row[0]: ExistingRecord(row[1], row[2], row[3])
-                for row in conn.execute(
-                    f"SELECT name_key, qbo_realm, qbo_id, run_id FROM {table} "
-                    "WHERE account_id = ? AND name_key IN (SELECT value FROM json_each(?))",
-                    (account_id, keys_json),
-                )
-            }
+            existing: dict[str, ExistingRecord] = {}
+            imported: dict[str, ImportedRecord] = {}
+            # Records holding an asked name key, then those imported from an asked QBO Id of
+            # this company under another name (R9): one statement, each half on its index.
+            for key, realm, qbo_id, run_id, name in conn.execute(
+                f"SELECT name_key, qbo_realm, qbo_id, run_id, name FROM {table} "
+                "WHERE account_id = ? AND name_key IN (SELECT value FROM json_each(?)) "
+                "UNION ALL "
+                f"SELECT name_key, qbo_realm, qbo_id, run_id, name FROM {table} "
+                "WHERE account_id = ? AND qbo_realm = ? "
+                "AND qbo_id IN (SELECT value FROM json_each(?)) "
+                "AND name_key NOT IN (SELECT value FROM json_each(?))",
+                (account_id, keys_json, account_id, realm_id, ids_json, keys_json),
+            ):
+                if key in asked_keys:
+                    existing[key] = ExistingRecord(realm, qbo_id, run_id)
+                if realm == realm_id and qbo_id in asked_ids:
+                    imported[qbo_id] = ImportedRecord(realm, name, key, run_id)
             deleted_keys: set[str] = set()
             deleted_ids: set[str] = set()
             for key, realm, qbo_id in conn.execute(
@@ -74,7 +84,7 @@ class RecordsMixin(SqliteCore):
                     deleted_keys.add(key)
                 if realm == realm_id and qbo_id in asked_ids:
                     deleted_ids.add(qbo_id)
-            return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids))
+            return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids), imported)
 
         return await self._call(work, write=False)
 

@@ -122,7 +122,15 @@ class RunsMixin(SqliteCore):
 
     async def save_checkpoint(self, run_id: str, owner: str, checkpoint: Checkpoint) -> None:
         skips = [
-            (run_id, checkpoint.page_no, idx, entry.qbo_id, entry.name, entry.reason.value)
+            (
+                run_id,
+                checkpoint.page_no,
+                idx,
+                entry.qbo_id,
+                entry.name,
+                entry.reason.value,
+                entry.existing_name,
+            )
             for idx, entry in enumerate(checkpoint.skipped)
         ]
 
@@ -133,7 +141,12 @@ class RunsMixin(SqliteCore):
                 "DELETE FROM import_skips WHERE run_id = ? AND page_no = ?",
                 (run_id, checkpoint.page_no),
             )
-            conn.executemany("INSERT INTO import_skips VALUES (?, ?, ?, ?, ?, ?)", skips)
+            conn.executemany(
+                "INSERT INTO import_skips "
+                "(run_id, page_no, idx, qbo_id, name, reason, existing_name) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                skips,
+            )
             conn.execute(
                 "UPDATE import_runs SET counts = ?, total = coalesce(?, total), pages = ?, "
                 "next_position = ? WHERE id = ?",
@@ -187,10 +200,10 @@ class RunsMixin(SqliteCore):
     ) -> list[Skipped]:
         def work(conn: sqlite3.Connection) -> list[Skipped]:
             rows = conn.execute(
-                "SELECT qbo_id, name, reason FROM import_skips WHERE run_id = ? "
+                "SELECT qbo_id, name, reason, existing_name FROM import_skips WHERE run_id = ? "
                 "ORDER BY page_no, idx LIMIT ? OFFSET ?",
                 (run_id, limit, offset),
             )
-            return [Skipped(row[0], row[1], SkipReason(row[2])) for row in rows]
+            return [Skipped(row[0], row[1], SkipReason(row[2]), row[3]) for row in rows]
 
         return await self._call(work, write=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,8 @@ CREATE TABLE IF NOT EXISTS items (
     fields TEXT NOT NULL,
     UNIQUE (account_id, name_key)
 );
+CREATE INDEX IF NOT EXISTS clients_qbo ON clients (account_id, qbo_realm, qbo_id);
+CREATE INDEX IF NOT EXISTS items_qbo ON items (account_id, qbo_realm, qbo_id);
 CREATE TABLE IF NOT EXISTS deleted_names (
     account_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -84,6 +87,7 @@ CREATE TABLE IF NOT EXISTS import_skips (
     qbo_id TEXT NOT NULL,
     name TEXT NOT NULL,
     reason TEXT NOT NULL,
+    existing_name TEXT,
     PRIMARY KEY (run_id, page_no, idx)
 );
 CREATE TABLE IF NOT EXISTS qbo_connections (
@@ -98,6 +102,20 @@ CREATE TABLE IF NOT EXISTS oauth_states (
     expires_at TEXT NOT NULL
 );
 """
+
+# Columns added after a table was first made: (table, column, definition). CREATE TABLE IF NOT
+# EXISTS leaves an older table as it is, so migrate() adds each one that is missing.
+ADDED_COLUMNS = [("import_skips", "existing_name", "TEXT")]
+
+
+def add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Add the columns a database made by an older version lacks (SQLite has no IF NOT EXISTS
+    for columns)."""
+    for table, column, definition in ADDED_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
 
 RECORD_COLUMNS = "id, account_id, name, name_key, qbo_realm, qbo_id, run_id, created_at, fields"
 

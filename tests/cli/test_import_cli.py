@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qbo_simulator import Simulator, SimulatorConfig, parse_faults
 
-from importer.domain.model import Kind
+from importer.domain.model import Kind, Skipped, SkipReason
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import Cli, cli_for, connected_account
 
@@ -18,6 +18,7 @@ NO_SKIPS = {
     "inactive": 0,
     "unsupported": 0,
     "invalid": 0,
+    "already_imported": 0,
 }
 
 
@@ -87,6 +88,64 @@ async def test_the_summary_reads_as_sentences(cli: Cli, simulator: Simulator) ->
     assert result.out.strip() == "Clients: 29 imported"
     again = await cli("import", "--account", "Acme", "clientes")
     assert again.out.strip() == "Clients: 0 imported; 29 skipped: the name already exists"
+
+
+async def test_a_client_renamed_in_quickbooks_is_not_imported_again(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await connected_account(cli, simulator, "Acme")
+    assert (await cli("import", "--account", "Acme", "clients")).out.strip() == (
+        "Clients: 29 imported"
+    )
+    simulator.company.rename("Customer", "1", "Amy Bird Sanctuary (renamed)")
+
+    second = await cli("import", "--account", "Acme", "clients")
+    third = await cli("import", "--account", "Acme", "clients", "--json")
+    cli.env["LANG"] = "es_ES.UTF-8"
+    fourth = await cli("import", "--account", "Acme", "clients")
+
+    assert second.code == 0, second.err
+    assert second.out.strip() == (
+        "Clients: 0 imported; 28 skipped: the name already exists; "
+        "1 skipped: already imported under another name"
+    )
+    assert third.json()["clients"]["skipped"] == {**NO_SKIPS, "exists": 28, "already_imported": 1}
+    assert fourth.out.strip() == (
+        "Clientes: 0 importados; 28 omitidos: el nombre ya existe; "
+        "1 omitidos: ya importados con otro nombre"
+    )
+    listed = (await cli("clients", "list", "--account", "Acme", "--json", "--limit", "100")).json()
+    assert len(listed) == 29
+    assert [c["name"] for c in listed if c["qbo_id"] == "1"] == ["Amy's Bird Sanctuary"]
+    store = SqliteStore(cli.database)
+    account = await store.find_account("Acme")
+    assert account is not None
+    latest = (await store.list_runs(account.id, Kind.CLIENTS, limit=1))[0]
+    skipped = await store.skipped_entries(latest.id, limit=100)
+    await store.close()
+    assert [s for s in skipped if s.reason is SkipReason.ALREADY_IMPORTED] == [
+        Skipped(
+            "1",
+            "Amy Bird Sanctuary (renamed)",
+            SkipReason.ALREADY_IMPORTED,
+            existing_name="Amy's Bird Sanctuary",
+        )
+    ]
+
+
+async def test_names_typed_by_hand_are_stored_without_escapes(cli: Cli) -> None:
+    await cli("accounts", "create", "Acme")
+    added = await cli("clients", "add", "--account", "Acme", "\x1b[31mRed\u202e Rock\x1b[0m")
+    invisible = await cli("clients", "add", "--account", "Acme", "\u200b\u2060\x1b")
+    listed = await cli("clients", "list", "--account", "Acme")
+
+    assert added.code == 0, added.err
+    assert "\x1b" not in added.out
+    assert invisible.code != 0
+    assert "cannot be empty" in invisible.err
+    assert "[31mRed Rock[0m" in listed.out
+    assert "\x1b" not in listed.out
+    assert "\u202e" not in listed.out
 
 
 async def test_spanish_terminal_gets_spanish(cli: Cli, simulator: Simulator) -> None:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
-from benchmarks.synthetic import SyntheticSource
+from benchmarks.synthetic import SyntheticSource, synthetic_customer
 from importer.domain.errors import RunInProgress
-from importer.domain.model import Kind, NewRecord
+from importer.domain.model import Kind, NewRecord, Skipped, SkipReason
 from importer.domain.names import name_key
 from importer.domain.runs import ImportRun, RunStatus
 from importer.ports.clock import utcnow
 from importer.services.engine import ImportEngine, Progress
+from qbo.schema import Customer
 from storage.sqlite import SqliteStore
 
 
@@ -356,4 +358,66 @@ async def test_a_failed_write_stops_reading_at_once(tmp_path: Path) -> None:
     assert source_closed.is_set()
     [failed] = await store.list_runs(account_id)
     assert (failed.status, failed.error) == (RunStatus.FAILED, "disk full")
+    await store.close()
+
+
+def renaming(renamed: dict[int, str]) -> Callable[[int], Customer]:
+    """Return the synthetic company's customers, some renamed in QuickBooks since."""
+
+    def customer(qbo_id: int) -> Customer:
+        made = synthetic_customer(qbo_id)
+        name = renamed.get(qbo_id)
+        return made if name is None else msgspec.structs.replace(made, DisplayName=name)
+
+    return customer
+
+
+async def test_clients_renamed_in_qbo_are_not_imported_again(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    engine = ImportEngine(store)
+    await engine.run(account_id, Kind.CLIENTS, SyntheticSource(customers=30, page_size=10))
+
+    renamed = {7: "Seven Renamed", 15: "Customer 000016", 29: "  CUSTOMER 000029 "}
+    source = SyntheticSource(customers=30, page_size=10, customer=renaming(renamed))
+    again = await engine.run(account_id, Kind.CLIENTS, source)
+
+    assert again.counts.imported == 0
+    # 29 is the same name spelled another way; 16 keeps its name, which 15 (a lower Id) now has
+    # too: a duplicate inside QBO (R4).
+    assert again.counts.skipped == {"exists": 27, "already_imported": 2, "duplicate": 1}
+    assert await store.count_records(account_id, Kind.CLIENTS) == 30
+    already = [
+        s for s in await store.skipped_entries(again.id) if s.reason is SkipReason.ALREADY_IMPORTED
+    ]
+    assert already == [
+        Skipped("7", "Seven Renamed", SkipReason.ALREADY_IMPORTED, "Customer 000007"),
+        Skipped("15", "Customer 000016", SkipReason.ALREADY_IMPORTED, "Customer 000015"),
+    ]
+
+
+async def test_a_record_renamed_between_a_crash_and_the_resume_counts_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crash.sqlite3"
+    crashing = CrashingStore(path)
+    crashing.crash_on_page = 2  # page 2 (Ids 11-20) is inserted, its checkpoint never saved
+    await crashing.migrate()
+    account_id = await new_account(crashing)
+    with pytest.raises(Crash):
+        await ImportEngine(crashing, owner="host-a:1:dead", batch_pages=1).run(
+            account_id, Kind.CLIENTS, SyntheticSource(customers=35, page_size=10)
+        )
+    await crashing.close()
+
+    store = SqliteStore(path)
+    later = utcnow() + timedelta(minutes=5)  # the dead worker's lease has run out
+    source = SyntheticSource(customers=35, page_size=10, customer=renaming({12: "Twelve"}))
+    resumed = await ImportEngine(store, clock=lambda: later).run(account_id, Kind.CLIENTS, source)
+
+    assert resumed.counts.as_dict() == {
+        "imported": 35,
+        "failed": 0,
+        "skipped": {reason.value: 0 for reason in SkipReason},
+    }
+    assert await store.count_records(account_id, Kind.CLIENTS) == 35
     await store.close()

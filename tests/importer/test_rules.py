@@ -6,13 +6,15 @@ import unicodedata
 
 import pytest
 
-from importer.domain.model import Counts, Kind, SkipReason
-from importer.domain.names import name_key
+from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.names import display_name, is_valid_name, name_key
 from importer.domain.rules import (
     Candidate,
     ExistingRecord,
+    ImportedRecord,
     Known,
     decide_page,
+    in_qbo_order,
     precheck,
     refused_as_existing,
 )
@@ -32,6 +34,24 @@ SAME_NAME = [
     ("Cool Cars", "Ｃｏｏｌ Ｃａｒｓ"),  # full-width letters
     ("José Café", unicodedata.normalize("NFD", "José Café")),  # NFC vs NFD accents
     ("Pye's Cakes 🍰", "PYE’S   cakes 🍰"),  # emoji survive, the rest folds
+    ("Amy's Bird Sanctuary", "Amy´s Bird Sanctuary"),  # acute accent (Spanish keyboards)
+    ("Amy's Bird Sanctuary", "Amy`s Bird Sanctuary"),  # grave accent
+    ('12" Pipe', "12″ Pipe"),  # double prime
+    ('12" Pipe', "12＂ Pipe"),  # full-width quotation mark
+    ("Cool Cars", "Cool Ca\u200brs"),  # zero-width space
+    ("Cool Cars", "Cool Ca\u200crs"),  # zero-width non-joiner
+    ("Cool Cars", "Cool Ca\u200drs"),  # zero-width joiner
+    ("Cool Cars", "Cool Ca\u2060rs"),  # word joiner
+    ("Cool Cars", "\ufeffCool Cars"),  # byte-order mark (zero-width no-break space)
+    ("Cool Cars", "Cool Ca\u00adrs"),  # soft hyphen
+    ("Cool Cars", "Cool\u200e Cars\u200f"),  # left-to-right and right-to-left marks
+    ("Cool Cars", "\u202eCool Cars\u202c"),  # bidirectional override and pop
+    ("Cool Cars", "\u2066Cool\u2069 \u2067Cars\u2069"),  # bidirectional isolates
+    ("Cool Cars", "Cool\x1b Cars"),  # escape, on the ASCII fast path
+    ("Cool Cars", "\x07Cool\x00 Cars\x7f"),  # bell, NUL and DEL
+    ("Cool Cars", "Cool\x1cCars"),  # a separator control is white space
+    ("Cool Cars", "\x9bCool Cars"),  # C1 control (CSI)
+    ("Café Ole", "Caf\x1bé Ole"),  # escape, on the slow path
 ]
 
 DIFFERENT_NAMES = [
@@ -40,6 +60,9 @@ DIFFERENT_NAMES = [
     ("Rock & Roll", "Rock and Roll"),  # QBO treats these as different names too
     ("José Café", "Jose Cafe"),  # accents matter
     ("Pye's Cakes 🍰", "Pye's Cakes 🎂"),
+    ("Amy's Bird Sanctuary", "Amy s Bird Sanctuary"),
+    ('12" Pipe', "12'' Pipe"),  # two apostrophes are not a double quote
+    ("Cool Cars", "Cool\u200bCars"),  # a zero-width space is no space
 ]
 
 
@@ -62,6 +85,81 @@ def test_key_is_stable() -> None:
         assert name_key(name_key(left)) == name_key(left)
 
 
+# What the README says name_key folds away: typographic quotes, invisible characters, controls.
+FOLDED = (
+    "\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f\u061c\u180e"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    + "".join(map(chr, range(0x20)))
+    + "".join(map(chr, range(0x7F, 0xA0)))
+)
+
+
+def test_no_character_makes_a_key_holding_what_keys_fold_away() -> None:
+    folded = frozenset(FOLDED)
+    surrogates = range(0xD800, 0xE000)
+    leaks = [
+        f"U+{code:04X}"
+        for code in range(0x110000)
+        if code not in surrogates and not folded.isdisjoint(name_key(f"a{chr(code)}b"))
+    ]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("name", [right for _, right in SAME_NAME])
+def test_the_stored_name_has_the_key_of_the_qbo_name(name: str) -> None:
+    assert name_key(display_name(name)) == name_key(name)
+
+
+SHOWN = [
+    ("  Cool Cars ", "Cool Cars"),  # surrounding white space goes
+    ("Cool  Cars", "Cool  Cars"),  # inner spacing stays as QBO spells it
+    ("\x1b[2J\x1b[31mCool Cars\x1b[0m", "[2J[31mCool Cars[0m"),  # no terminal escapes
+    ("Cool\x00\x07\x7f Cars", "Cool Cars"),
+    ("Caf\x9bé", "Café"),  # C1 control
+    ("Cool\nCars\r\n", "Cool Cars"),  # line breaks become spaces
+    ("Cool\tCars", "Cool Cars"),
+    ("Cool\u2028Cars", "Cool Cars"),  # line separator
+    ("\u202eevil.exe\u202c", "evil.exe"),  # bidirectional override
+    ("\u2067שלום\u2069 Ltd", "שלום Ltd"),  # bidirectional isolate
+    ("Family 👨\u200d👩\u200d👧", "Family 👨\u200d👩\u200d👧"),  # joiners draw emoji: kept
+    ("José Café", "José Café"),
+]
+
+
+@pytest.mark.parametrize(("qbo_name", "shown"), SHOWN)
+def test_names_are_stored_and_shown_without_control_or_bidirectional_characters(
+    qbo_name: str, shown: str
+) -> None:
+    assert display_name(qbo_name) == shown
+
+
+VALIDITY = [
+    ("Cool Cars", True),
+    ("\x1b[31m", True),  # what is left prints: "[31m"
+    ("\u200b\u200d\ufeff", False),  # prints nothing
+    ("\u00ad", False),
+    ("\x1b\x07\x00", False),
+    ("\u202e\u2066\u2069", False),
+    ("\n\t\x1c", False),
+    ("Amy\udcff", False),  # a lone surrogate (undecodable bytes on a command line)
+    ("\x1b" * 10 + "x" * 500, True),  # removed characters do not count towards the limit
+    ("\u202e" + "x" * 501, False),
+]
+
+
+@pytest.mark.parametrize(("name", "valid"), VALIDITY)
+def test_a_name_is_valid_when_what_is_shown_prints_something(name: str, valid: bool) -> None:
+    assert is_valid_name(name) is valid
+    assert is_valid_name(name, name_key(name)) is valid
+
+
+@pytest.mark.parametrize("qbo_id", ["²", "١٢", "⑦", "12a", "", "-3"])
+def test_ids_that_are_not_ascii_numbers_sort_after_the_numbers(qbo_id: str) -> None:
+    ordered = sorted([Candidate(qbo_id, "A"), Candidate("99", "B")], key=in_qbo_order)
+    assert [c.qbo_id for c in ordered] == ["99", qbo_id]
+
+
 PRECHECK = [
     (Kind.CLIENTS, Candidate("1", "Amy's Bird Sanctuary"), None),
     (Kind.CLIENTS, Candidate("2", ""), SkipReason.INVALID),
@@ -81,6 +179,9 @@ PRECHECK = [
         SkipReason.INACTIVE,
     ),
     (Kind.CLIENTS, Candidate("14", "🍰"), None),
+    (Kind.CLIENTS, Candidate("15", "\u200b\u00ad\u2060"), SkipReason.INVALID),
+    (Kind.CLIENTS, Candidate("16", "\u202e\x1b"), SkipReason.INVALID),
+    (Kind.CLIENTS, Candidate("17", "\x1b[31mRed"), None),
 ]
 
 
@@ -162,6 +263,24 @@ def test_ids_compare_as_numbers_not_text() -> None:
     }
 
 
+def test_an_id_of_unicode_digits_is_decided_not_a_crash() -> None:
+    assert decide([Candidate("²", "Cool Cars"), Candidate("3", "Cool Cars")]) == {
+        "3": "import",
+        "²": "duplicate",
+    }
+
+
+def test_skipped_names_are_shown_without_escapes() -> None:
+    decision = decide_page(
+        Kind.CLIENTS,
+        [Candidate("1", "\x1b[31mOld\u202e Customer", active=False)],
+        Known(),
+        realm_id="r",
+        run_id="x",
+    )
+    assert decision.skipped[0].name == "[31mOld Customer"
+
+
 def test_inactive_record_does_not_take_a_name() -> None:
     page = [Candidate("1", "Cool Cars", active=False), Candidate("2", "Cool Cars")]
     assert decide(page) == {"1": "inactive", "2": "import"}
@@ -212,6 +331,82 @@ def test_counts_round_trip_with_every_reason() -> None:
         "inactive": 1,
         "unsupported": 0,
         "invalid": 1,
+        "already_imported": 0,
     }
     assert Counts.from_dict(data).as_dict() == data
     assert counts.seen == 5
+
+
+# R9: a QBO record imported once is never imported again, whatever its name is now.
+AMY = ImportedRecord("realm-1", "Amy's Bird Sanctuary", "amy's bird sanctuary", "run-0")
+
+
+def test_renamed_record_imported_before_is_skipped_as_already_imported() -> None:
+    known = Known(imported={"1": AMY})
+    decision = decide_page(
+        Kind.CLIENTS,
+        [Candidate("1", " Amy Bird Sanctuary (renamed) ")],
+        known,
+        realm_id="realm-1",
+        run_id="run-1",
+    )
+    assert decision.to_insert == ()
+    assert decision.already_imported == ()
+    assert decision.skipped == (
+        Skipped(
+            "1",
+            "Amy Bird Sanctuary (renamed)",
+            SkipReason.ALREADY_IMPORTED,
+            existing_name="Amy's Bird Sanctuary",
+        ),
+    )
+
+
+def test_record_imported_under_the_same_name_is_still_an_existing_name() -> None:
+    known = Known(
+        existing={"amy's bird sanctuary": ExistingRecord("realm-1", "1", "run-0")},
+        imported={"1": AMY},
+    )
+    assert decide([Candidate("1", "AMY’S Bird Sanctuary")], known) == {"1": "exists"}
+
+
+def test_renamed_and_deleted_here_stays_deleted() -> None:
+    known = Known(deleted_qbo_ids=frozenset({"1"}), imported={"1": AMY})
+    assert decide([Candidate("1", "Amy Bird Sanctuary (renamed)")], known) == {"1": "deleted"}
+    renamed_into_a_deleted_name = Known(deleted_keys=frozenset({"cool cars"}), imported={"1": AMY})
+    assert decide([Candidate("1", "Cool Cars")], renamed_into_a_deleted_name) == {"1": "deleted"}
+
+
+def test_renamed_into_a_name_another_client_holds_is_already_imported() -> None:
+    by_hand = Known(existing={"cool cars": ExistingRecord(None, None, None)}, imported={"1": AMY})
+    from_qbo = Known(
+        existing={"cool cars": ExistingRecord("realm-1", "7", "run-0")}, imported={"1": AMY}
+    )
+    assert decide([Candidate("1", "Cool Cars")], by_hand) == {"1": "already_imported"}
+    assert decide([Candidate("1", "Cool Cars")], from_qbo) == {"1": "already_imported"}
+
+
+def test_renamed_record_keeps_the_lower_id_rule_for_its_new_name() -> None:
+    page = [Candidate("5", "COOL CARS"), Candidate("1", "Cool Cars"), Candidate("9", "Red Rock")]
+    assert decide(page, Known(imported={"1": AMY})) == {
+        "1": "already_imported",
+        "5": "duplicate",
+        "9": "import",
+    }
+
+
+def test_same_id_from_another_company_is_judged_on_its_own() -> None:
+    elsewhere = ImportedRecord("realm-2", "Amy's Bird Sanctuary", "amy's bird sanctuary", "run-0")
+    assert decide([Candidate("1", "Cool Cars")], Known(imported={"1": elsewhere})) == {
+        "1": "import"
+    }
+    same_name = Known(
+        existing={"amy's bird sanctuary": ExistingRecord("realm-2", "1", "run-0")},
+        imported={"1": elsewhere},
+    )
+    assert decide([Candidate("1", "Amy's Bird Sanctuary")], same_name) == {"1": "exists"}
+
+
+def test_renamed_after_this_run_imported_it_counts_as_imported_after_a_crash() -> None:
+    this_run = ImportedRecord("realm-1", "Old Name", "old name", "run-1")
+    assert decide([Candidate("1", "New Name")], Known(imported={"1": this_run})) == {"1": "already"}

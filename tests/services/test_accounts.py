@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from importer.domain.errors import NoSuchAccount, PlanNotEnabled
+from importer.domain.errors import NoSuchAccount, PlanNotEnabled, UserError
 from importer.domain.plans import Plans
 from importer.services.accounts import AccountService
 from storage.sqlite import SqliteStore
@@ -30,3 +30,11 @@ async def test_a_plan_without_the_integration_is_refused_with_the_upgrade(
     with pytest.raises(PlanNotEnabled, match="Upgrade to premium"):
         plans.require_qbo(tiny)
     assert Plans().allows_qbo("professional")
+
+
+async def test_an_account_name_is_stored_without_escapes(accounts: AccountService) -> None:
+    account = await accounts.create("\x1b[31mAcme\u202e Ltd ")
+    assert account.name == "[31mAcme Ltd"
+    assert (await accounts.named("[31macme ltd")).id == account.id
+    with pytest.raises(UserError, match="cannot be empty"):
+        await accounts.create("\u200b\x1b")

@@ -114,7 +114,10 @@ async def test_checkpoints_keep_cumulative_counts_and_skips_in_order(
 ) -> None:
     run = await store.begin_run(account_id, CLIENTS, "realm-1", "worker-a", clock.now)
     page1 = [Skipped("3", "Ann", SkipReason.EXISTS), Skipped("1", "Bob", SkipReason.INACTIVE)]
-    page2 = [Skipped("9", "Cy", SkipReason.DELETED)]
+    page2 = [
+        Skipped("9", "Cy", SkipReason.DELETED),
+        Skipped("4", "Di Renamed", SkipReason.ALREADY_IMPORTED, existing_name="Di"),
+    ]
     counts = Counts()
     counts.add(5, page1)
 
@@ -128,9 +131,10 @@ async def test_checkpoints_keep_cumulative_counts_and_skips_in_order(
     assert saved is not None
     assert (saved.pages, saved.next_position, saved.total) == (2, "201", 250)
     assert saved.counts.as_dict() == counts.as_dict()
-    assert saved.counts.seen == 13
+    assert saved.counts.seen == 14
     assert await store.skipped_entries(run.id) == [*page1, *page2]
     assert await store.skipped_entries(run.id, limit=2, offset=1) == [page1[1], page2[0]]
+    assert (await store.skipped_entries(run.id, offset=3))[0].existing_name == "Di"
 
 
 async def test_saving_a_page_again_replaces_its_skips(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from importer.domain.errors import NameTaken
-from importer.domain.model import Kind
-from importer.domain.rules import ExistingRecord
+from importer.domain.model import Kind, NewRecord
+from importer.domain.names import name_key
+from importer.domain.rules import ExistingRecord, ImportedRecord
 from importer.ports.store import Store
 from tests.storage.conftest import Clock, new
 
@@ -105,6 +106,7 @@ async def test_deleted_qbo_id_matches_even_renamed_but_only_in_its_realm(
 
     assert renamed.deleted_qbo_ids == {"42"}
     assert renamed.deleted_keys == frozenset()
+    assert renamed.imported == {}
     assert elsewhere.deleted_qbo_ids == frozenset()
     assert elsewhere.deleted_keys == frozenset()
     assert (await store.lookup(account_id, ITEMS, "realm-1", [], ["42"])).deleted_qbo_ids == set()
@@ -157,3 +159,53 @@ async def test_list_orders_by_name_key_pages_and_searches(store: Store, account_
     assert await listed(search="l.h") == []
     assert await listed(search="  ") == await listed()
     assert await listed(search="zzz") == []
+
+
+async def test_lookup_finds_records_imported_from_the_asked_qbo_ids_whatever_their_name(
+    store: Store, account_id: str
+) -> None:
+    amy = "Amy's Bird Sanctuary"
+    await store.insert_records(
+        account_id,
+        CLIENTS,
+        [
+            NewRecord(amy, name_key(amy), {}, "realm-1", "1", "run-0"),
+            new("Cool Cars", "2"),
+            new("Red Rock Diner", "3", realm="realm-2"),
+            new("By Hand"),
+        ],
+    )
+    await store.insert_records(account_id, ITEMS, [new("Widget", "4")])
+    other = (await store.create_account("Other", "premium")).id
+    await store.insert_records(other, CLIENTS, [new("Elsewhere", "5")])
+
+    before = store.round_trips
+    await store.lookup(account_id, CLIENTS, "realm-1", ["cool cars"], [])
+    by_name_only = store.round_trips - before
+    before = store.round_trips
+    known = await store.lookup(
+        account_id,
+        CLIENTS,
+        "realm-1",
+        ["amy bird sanctuary (renamed)", "cool cars", "by hand"],
+        ["1", "2", "3", "4", "5", "6"],
+    )
+
+    assert store.round_trips - before == by_name_only  # found in the same query
+    assert known.imported == {
+        "1": ImportedRecord("realm-1", amy, "amy's bird sanctuary", "run-0"),
+        "2": ImportedRecord("realm-1", "Cool Cars", "cool cars", None),
+    }
+    assert known.existing == {
+        "cool cars": ExistingRecord("realm-1", "2", None),
+        "by hand": ExistingRecord(None, None, None),
+    }
+    # QBO Ids are per company: the same Id elsewhere is another record.
+    elsewhere = await store.lookup(account_id, CLIENTS, "realm-2", [], ["1", "3"])
+    assert elsewhere.imported == {
+        "3": ImportedRecord("realm-2", "Red Rock Diner", "red rock diner", None)
+    }
+    assert elsewhere.existing == {}
+    items = await store.lookup(account_id, ITEMS, "realm-1", [], ["1", "4"])
+    assert items.imported == {"4": ImportedRecord("realm-1", "Widget", "widget", None)}
+    assert (await store.lookup(other, CLIENTS, "realm-1", [], ["1", "2"])).imported == {}

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from importer.domain.errors import AccountExists, NameTaken, RunInProgress, StoreError
-from importer.domain.model import Kind
+from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.runs import Checkpoint
 from storage.sqlite import SqliteStore, sqlite_path
 from tests.storage.conftest import Clock, new
 
@@ -83,3 +86,42 @@ def test_sqlite_url_names_a_relative_or_absolute_file(url: str, path: Path) -> N
 def test_unusable_sqlite_url_is_one_clear_error(url: str) -> None:
     with pytest.raises(StoreError, match=r"sqlite:///"):
         sqlite_path(url)
+
+
+async def test_a_database_made_before_r9_gains_the_qbo_id_index_and_the_skip_column(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "old.db"
+    with contextlib.closing(sqlite3.connect(path)) as old, old:
+        for table in ("clients", "items"):
+            old.execute(
+                f"CREATE TABLE {table} (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, "
+                "name TEXT NOT NULL, name_key TEXT NOT NULL, qbo_realm TEXT, qbo_id TEXT, "
+                "run_id TEXT, created_at TEXT NOT NULL, fields TEXT NOT NULL, "
+                "UNIQUE (account_id, name_key))"
+            )
+        old.execute(
+            "CREATE TABLE import_skips (run_id TEXT NOT NULL, page_no INTEGER NOT NULL, "
+            "idx INTEGER NOT NULL, qbo_id TEXT NOT NULL, name TEXT NOT NULL, "
+            "reason TEXT NOT NULL, PRIMARY KEY (run_id, page_no, idx))"
+        )
+        old.execute("INSERT INTO import_skips VALUES ('old-run', 1, 0, '3', 'Ann', 'exists')")
+
+    store = SqliteStore(path, clock=clock)
+    await store.migrate()
+    await store.migrate()  # safe to run again
+    account = await store.create_account("Acme", "premium")
+    run = await store.begin_run(account.id, Kind.CLIENTS, "realm-1", "w", clock.now)
+    renamed = Skipped("1", "Amy Renamed", SkipReason.ALREADY_IMPORTED, "Amy")
+    await store.save_checkpoint(run.id, "w", Checkpoint(1, None, Counts(), [renamed]))
+
+    assert await store.skipped_entries(run.id) == [renamed]
+    assert await store.skipped_entries("old-run") == [Skipped("3", "Ann", SkipReason.EXISTS)]
+    await store.close()
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for table in ("clients", "items"):
+            indexed = [
+                [row[2] for row in conn.execute(f"PRAGMA index_info({index[1]})")]
+                for index in conn.execute(f"PRAGMA index_list({table})")
+            ]
+            assert ["account_id", "qbo_realm", "qbo_id"] in indexed
