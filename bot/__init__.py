@@ -1,1 +1,1 @@
-"""Slack app: commands, actions, views and events (the Slack journeys of product.md)."""
+"""The Slack app: Bolt listeners (thin), Block Kit rendering, installations, notifications."""

@@ -11,11 +11,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import SlackConfig, SlackStores, build_app, web_client
+from bot.installations import InstallationStore
+from bot.notifier import SlackNotifier
+from bot.tokens import BotTokens
+from importer.domain.errors import ConfigurationError
 from importer.domain.model import Kind
 from importer.domain.plans import Plans
 from importer.ports.clock import Clock, utcnow
 from importer.ports.notify import JobNotifier
+from importer.ports.runs import RunHistory
 from importer.ports.source import RecordSource
 from importer.ports.store import Store
 from importer.services.accounts import AccountService
@@ -29,6 +37,7 @@ from importer.services.records import RecordService
 from importer.services.status import StatusService
 from importer.services.webhooks import AutoImport, WebhookService
 from importer.services.worker import Worker, WorkerPolicy
+from importer.services.workspaces import WorkspaceService
 from invoice2go.keys import token_cipher
 from invoice2go.settings import Settings
 from qbo.client import RetryPolicy
@@ -60,8 +69,8 @@ class Services:
     session: aiohttp.ClientSession = field(repr=False)
     clock: Clock = field(default=utcnow, repr=False)
     tuning: QboTuning = field(default_factory=QboTuning, repr=False)
-    notifier: JobNotifier = field(default_factory=LogNotifier, repr=False)
     _connections: ConnectionService | None = field(default=None, repr=False)
+    _notifier: JobNotifier | None = field(default=None, repr=False)
 
     @property
     def plans(self) -> Plans:
@@ -78,6 +87,76 @@ class Services:
     @property
     def status(self) -> StatusService:
         return StatusService(self.store, self.store, self.plans)
+
+    @property
+    def workspaces(self) -> WorkspaceService:
+        return WorkspaceService(self.store, self.store, self.plans)
+
+    @property
+    def runs(self) -> RunHistory:
+        return self.store
+
+    @property
+    def slack_config(self) -> SlackConfig | None:
+        """How this deployment meets Slack, or None when it does not."""
+        settings = self.settings
+        if not settings.uses_slack:
+            return None
+        if not settings.slack_signing_secret and not settings.slack_app_token:
+            raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
+        return SlackConfig(
+            signing_secret=settings.slack_signing_secret or "",
+            bot_token=settings.slack_bot_token,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            app_token=settings.slack_app_token,
+            api_url=settings.slack_api_url,
+            public_url=settings.public_url,
+        )
+
+    def slack_stores(self) -> SlackStores:
+        cipher = token_cipher(self.settings)
+        return SlackStores(self.store, self.store, cipher.encrypt, cipher.decrypt, self.clock)
+
+    def bot_tokens(self) -> BotTokens:
+        """The bot token of each workspace (configured, or from its installation)."""
+        config = self.slack_config
+        if config is None or config.bot_token:
+            return BotTokens(None if config is None else config.bot_token)
+        stores = self.slack_stores()
+        return BotTokens(
+            None, InstallationStore(stores.installations, stores.encrypt, stores.decrypt)
+        )
+
+    def slack_client(self, token: str) -> AsyncWebClient:
+        """A Web API client for one workspace's bot, retrying 429s as Slack asks."""
+        config = self.slack_config
+        assert config is not None
+        client = web_client(config, self.session)
+        client.token = token
+        return client
+
+    def bolt(self) -> AsyncApp:
+        """The Slack app (Bolt) of this deployment."""
+        config = self.slack_config
+        if config is None:
+            raise ConfigurationError(
+                "Slack is not configured: set SLACK_BOT_TOKEN or SLACK_CLIENT_ID"
+            )
+        return build_app(config, self, self.slack_stores(), self.session)
+
+    @property
+    def notifier(self) -> JobNotifier:
+        """Where job news goes: Slack when it is configured, and the log."""
+        if self._notifier is None:
+            log_notifier = LogNotifier()
+            if self.slack_config is None:
+                self._notifier = log_notifier
+            else:
+                self._notifier = SlackNotifier(
+                    self.bot_tokens(), self.slack_client, self.store, log_notifier
+                )
+        return self._notifier
 
     @property
     def jobs(self) -> JobService:

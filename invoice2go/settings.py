@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     def qbo_revoke_endpoint(self) -> str:
         return self.qbo_revoke_url or QBO_REVOKE_URL
 
+    @property
+    def uses_slack(self) -> bool:
+        """Whether this deployment talks to Slack (a bot token, an OAuth app or Socket Mode)."""
+        return bool(self.slack_bot_token or self.slack_client_id or self.slack_app_token)
+
     def secret_values(self) -> list[str]:
         """Return the configured secrets, which logs must never show."""
         values = [

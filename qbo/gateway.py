@@ -125,4 +125,14 @@ def _company_details(info: dict[str, Any], prefs: dict[str, Any]) -> CompanyDeta
         country=info.get("Country"),
         home_currency=home.get("value"),
         multicurrency=bool(currency.get("MultiCurrencyEnabled", False)),
+        tax_setup=_tax_setup(prefs.get("TaxPrefs") or {}),
     )
+
+
+def _tax_setup(tax: dict[str, Any]) -> str:
+    """Return how the company books sales tax (reference §4.4)."""
+    if tax.get("PartnerTaxEnabled"):
+        return "automated"  # US automated sales tax: QBO works the rate out per invoice
+    if tax.get("UsingSalesTax"):
+        return "codes"
+    return "none"

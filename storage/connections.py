@@ -18,6 +18,8 @@ CHANGEABLE_FIELDS = frozenset(
         "home_currency",
         "multicurrency",
         "income_account_id",
+        "tax_setup",
+        "settings_confirmed",
     }
 )
 
@@ -66,6 +68,8 @@ def connection_to_doc(connection: QboConnection, time_in: TimeIn) -> dict[str, A
         "home_currency": connection.home_currency,
         "multicurrency": connection.multicurrency,
         "income_account_id": connection.income_account_id,
+        "tax_setup": connection.tax_setup,
+        "settings_confirmed": connection.settings_confirmed,
         "connected_at": None if connected is None else time_in(connected),
     }
 
@@ -87,5 +91,7 @@ def connection_from_doc(
         home_currency=doc.get("home_currency"),
         multicurrency=doc.get("multicurrency"),
         income_account_id=doc.get("income_account_id"),
+        tax_setup=doc.get("tax_setup"),
+        settings_confirmed=bool(doc.get("settings_confirmed", False)),
         connected_at=time_out(doc.get("connected_at")),
     )

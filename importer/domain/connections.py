@@ -60,6 +60,11 @@ class QboConnection:
     home_currency: str | None = None
     multicurrency: bool | None = None
     income_account_id: str | None = None
+    # How the company books sales tax: "automated" (US automated sales tax), "codes" (tax
+    # codes), "none"; read from its Preferences when it is connected.
+    tax_setup: str | None = None
+    # The person setting up acknowledged the currency and tax set-up (the wizard's step 3).
+    settings_confirmed: bool = False
     connected_at: datetime | None = None
 
 
@@ -70,3 +75,29 @@ def usable(connection: QboConnection | None) -> QboConnection:
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
         raise ReconnectNeeded(connection.status_reason or RECONNECT_REASON)
     return connection
+
+
+class SetupStep(StrEnum):
+    """Where the connect wizard (J2) stands: what is left to do, in order."""
+
+    SIGN_IN = "sign_in"
+    INCOME_ACCOUNT = "income_account"
+    TAXES_AND_CURRENCY = "taxes_and_currency"
+    WHAT_TO_IMPORT = "what_to_import"
+
+
+def setup_step(connection: QboConnection | None) -> SetupStep:
+    """Return the wizard's next step for a connection: resuming is picking up from here."""
+    if connection is None or connection.status is not ConnectionStatus.CONNECTED:
+        return SetupStep.SIGN_IN
+    if not connection.income_account_id:
+        return SetupStep.INCOME_ACCOUNT
+    if not connection.settings_confirmed:
+        return SetupStep.TAXES_AND_CURRENCY
+    return SetupStep.WHAT_TO_IMPORT
+
+
+def currency_differs(account_currency: str, connection: QboConnection) -> bool:
+    """Tell whether QBO keeps its books in another currency than the invoicing account's."""
+    home = (connection.home_currency or "").upper()
+    return bool(home) and home != account_currency.upper()

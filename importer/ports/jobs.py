@@ -33,6 +33,11 @@ class JobQueue(Protocol):
         """Keep the job's counts so far; raise LeaseLost when another worker holds the job."""
         ...
 
+    async def save_job_reply(self, job_id: str, owner: str, reply_to: Mapping[str, Any]) -> None:
+        """Keep where the job's messages are (a channel, a message to edit); LeaseLost if not
+        the owner."""
+        ...
+
     async def requeue_job(
         self, job_id: str, owner: str, not_before: datetime, error: str | None
     ) -> Job:

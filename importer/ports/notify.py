@@ -10,7 +10,11 @@ from importer.domain.jobs import Job
 
 
 class JobNotifier(Protocol):
-    """Told while a job runs (at most every few seconds) and once when it ends."""
+    """Told when a job starts, while it runs (at most every few seconds) and when it ends."""
+
+    async def job_started(self, job: Job) -> Mapping[str, Any] | None:
+        """A worker took the job; return what to keep in its reply_to (a message to edit)."""
+        ...
 
     async def job_progress(self, job: Job, progress: Mapping[str, Any]) -> None:
         """The job's counts so far, per kind."""

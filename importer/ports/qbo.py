@@ -27,6 +27,7 @@ class CompanyDetails:
     country: str | None
     home_currency: str | None
     multicurrency: bool
+    tax_setup: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

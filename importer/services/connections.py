@@ -148,6 +148,7 @@ class ConnectionService:
                 country=details.country,
                 home_currency=details.home_currency,
                 multicurrency=details.multicurrency,
+                tax_setup=details.tax_setup,
             )
         )
         log.info("account %s connected to QBO company %s", account_id, realm_id)
@@ -178,6 +179,12 @@ class ConnectionService:
                 replaced.account_id,
             )
 
+    async def ready_to_import(self, account: Account) -> QboConnection:
+        """Return the connection an import would use; refuse the plan first (R6), then a
+        missing or refused connection (NotConnected, ReconnectNeeded)."""
+        self._plans.require_qbo(account)
+        return await self.connection(account.id)
+
     async def connection(self, account_id: str) -> QboConnection:
         """Return the account's usable connection, or raise NotConnected / ReconnectNeeded."""
         return usable(await self._connections.get_connection(account_id))
@@ -191,6 +198,18 @@ class ConnectionService:
     async def income_accounts(self, account_id: str) -> list[IncomeAccount]:
         """Return the company's active Income accounts, by name."""
         return await self._companies.income_accounts(await self.connection(account_id))
+
+    async def choose_income_account(self, account: Account, income_account_id: str) -> None:
+        """Keep the QBO income account invoices are booked to (the wizard's step 2)."""
+        choices = {income.id for income in await self.income_accounts(account.id)}
+        if income_account_id not in choices:
+            raise UserError("that is not an active Income account of the QuickBooks company")
+        await self._connections.update_connection(account.id, income_account_id=income_account_id)
+
+    async def confirm_settings(self, account: Account) -> None:
+        """Note that the currency and tax set-up were seen and accepted (the wizard's step 3)."""
+        await self.connection(account.id)
+        await self._connections.update_connection(account.id, settings_confirmed=True)
 
     async def disconnect(self, account_id: str) -> None:
         """Revoke the tokens at Intuit and mark the connection disconnected; data stays."""

@@ -79,6 +79,10 @@ class JobService:
 class LogNotifier:
     """Tell the log about jobs: the notifier until the Slack app provides one."""
 
+    async def job_started(self, job: Job) -> Mapping[str, Any] | None:
+        """Say nothing: the log has the worker's line."""
+        return None
+
     async def job_progress(self, job: Job, progress: Mapping[str, Any]) -> None:
         """Say nothing: progress is kept on the job (`jobs list`)."""
 

@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from importer.domain.errors import (
@@ -198,6 +198,10 @@ class Worker:
             raise UserError("the account of this import no longer exists")
         progress: dict[str, Any] = dict(job.progress or {})
         finished = await self._finished_runs(job)
+        reply = await self._notifier.job_started(job)
+        if reply:
+            job = replace(job, reply_to={**job.reply_to, **reply})
+            await self._queue.save_job_reply(job.id, self.owner, job.reply_to)
         last_saved = 0.0
 
         async def on_progress(update: Progress) -> None:

@@ -17,7 +17,7 @@ from importer.services.log_context import REQUEST_ID
 from importer.services.webhooks import MAX_BODY_BYTES
 from invoice2go.bootstrap import QboTuning, Services, open_services
 from invoice2go.settings import Settings
-from invoice2go.web import health, qbo_routes
+from invoice2go.web import health, qbo_routes, slack_routes
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def create_app(
         app.cleanup_ctx.append(_worker)
     health.register(app, SERVICES)
     qbo_routes.register(app, SERVICES)
+    slack_routes.register(app, SERVICES)
     return app
 
 

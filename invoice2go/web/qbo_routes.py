@@ -19,6 +19,7 @@ from importer.domain.errors import (
 )
 from importer.services.webhooks import WebhookRefused
 from invoice2go.bootstrap import Services
+from invoice2go.web import slack_routes
 from invoice2go.web.pages import connected, locale_of, refused
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,10 @@ def register(app: web.Application, services: web.AppKey[Services]) -> None:
             title = _("QuickBooks could not finish connecting", locale)
             reason = _("Try again in a few minutes.", locale)
             return refused(title, reason, locale, status=502)
+        try:
+            await slack_routes.after_sign_in(request.app[services], signed_in)
+        except Exception:  # the connection stands whatever Slack says; the page tells the truth
+            log.exception("could not tell Slack about the sign-in of %s", signed_in.account.id)
         connection = signed_in.connection
         response = connected(
             signed_in.account.name,

@@ -138,6 +138,10 @@ class JobsMixin(MongoCore):
         """Keep the job's counts so far; raise LeaseLost when another worker holds the job."""
         await self._update_owned(job_id, owner, {"$set": {"progress": plain(progress)}})
 
+    async def save_job_reply(self, job_id: str, owner: str, reply_to: Mapping[str, Any]) -> None:
+        """Keep where the job's messages are; LeaseLost when another worker holds the job."""
+        await self._update_owned(job_id, owner, {"$set": {"reply_to": plain(reply_to)}})
+
     async def requeue_job(
         self, job_id: str, owner: str, not_before: datetime, error: str | None
     ) -> Job:

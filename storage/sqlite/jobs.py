@@ -153,6 +153,16 @@ class JobsMixin(SqliteCore):
 
         await self._call(work)
 
+    async def save_job_reply(self, job_id: str, owner: str, reply_to: Mapping[str, Any]) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            self._owned_job(conn, job_id, owner)
+            conn.execute(
+                "UPDATE jobs SET doc = json_set(doc, '$.reply_to', json(?)) WHERE id = ?",
+                (to_json(dict(reply_to)), job_id),
+            )
+
+        await self._call(work)
+
     async def requeue_job(
         self, job_id: str, owner: str, not_before: datetime, error: str | None
     ) -> Job:

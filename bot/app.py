@@ -1,0 +1,173 @@
+"""The Bolt app inside our aiohttp app: one AsyncApp, mounted at /slack/events (and, to install
+in many workspaces, /slack/install and /slack/oauth_redirect)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.installations import InstallationStore, OAuthStates, Seal
+from bot.people import People
+from importer.domain.errors import ConfigurationError
+from importer.ports.clock import Clock
+from importer.ports.connections import OAuthStateStore
+from importer.ports.runs import RunHistory
+from importer.ports.slack import SlackInstallationStore
+from importer.services.accounts import AccountService
+from importer.services.connections import ConnectionService
+from importer.services.jobs import JobService
+from importer.services.records import RecordService
+from importer.services.status import StatusService
+from importer.services.workspaces import WorkspaceService
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("commands", "chat:write", "im:write", "users:read")
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    """How this deployment meets Slack: one workspace with a bot token, or many by OAuth."""
+
+    signing_secret: str
+    bot_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    app_token: str | None = None
+    api_url: str | None = None
+    public_url: str = ""
+
+    def __repr__(self) -> str:
+        return f"SlackConfig(api_url={self.api_url!r}, oauth={self.oauth})"
+
+    @property
+    def oauth(self) -> bool:
+        """Installed in many workspaces through Slack's OAuth (else one, with a bot token)."""
+        return bool(self.client_id and self.client_secret) and not self.bot_token
+
+
+class AppServices(Protocol):
+    """What the listeners use: the services, built by the composition root."""
+
+    @property
+    def accounts(self) -> AccountService: ...
+
+    @property
+    def records(self) -> RecordService: ...
+
+    @property
+    def jobs(self) -> JobService: ...
+
+    @property
+    def status(self) -> StatusService: ...
+
+    @property
+    def workspaces(self) -> WorkspaceService: ...
+
+    @property
+    def connections(self) -> ConnectionService: ...
+
+    @property
+    def runs(self) -> RunHistory: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SlackStores:
+    """Where Slack's installations and install states are kept, and how tokens are sealed."""
+
+    installations: SlackInstallationStore
+    states: OAuthStateStore
+    encrypt: Seal
+    decrypt: Seal
+    clock: Clock
+
+
+def web_client(config: SlackConfig, session: aiohttp.ClientSession | None) -> AsyncWebClient:
+    """Return a Web API client that waits out 429s as Slack's Retry-After asks."""
+    return AsyncWebClient(
+        token=config.bot_token,
+        base_url=config.api_url or DEFAULT_API_URL,
+        session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=1),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+def build_app(
+    config: SlackConfig,
+    services: AppServices,
+    stores: SlackStores,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncApp:
+    """Return the Bolt app with every listener registered."""
+    if not config.signing_secret:
+        raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
+    if not config.bot_token and not config.oauth:
+        raise ConfigurationError(
+            "missing configuration: set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET (installs in many workspaces)"
+        )
+    client = web_client(config, session)
+    oauth_settings = None
+    installation_store = None
+    if config.oauth:
+        installation_store = InstallationStore(stores.installations, stores.encrypt, stores.decrypt)
+        oauth_settings = AsyncOAuthSettings(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=list(SCOPES),
+            redirect_uri=f"{config.public_url}/slack/oauth_redirect" if config.public_url else None,
+            installation_store=installation_store,
+            state_store=OAuthStates(stores.states, stores.clock),
+            install_page_rendering_enabled=False,
+        )
+    app = AsyncApp(
+        signing_secret=config.signing_secret,
+        client=client,  # carries the bot token in one-workspace mode
+        oauth_settings=oauth_settings,
+        installation_store=installation_store if config.oauth else None,
+        raise_error_for_unhandled_request=False,
+    )
+    if config.oauth:
+        app.enable_token_revocation_listeners()
+    from bot.listeners import register_all
+
+    register_all(app, services, People(), config)
+    return app
+
+
+def mount(web_app: web.Application, bolt: AsyncApp, config: SlackConfig) -> None:
+    """Add Slack's routes to our web app."""
+
+    async def events(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    web_app.router.add_post("/slack/events", events)
+    flow = bolt.oauth_flow
+    if config.oauth and flow is not None:
+
+        async def install(request: web.Request) -> web.Response:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+
+        async def oauth_redirect(request: web.Request) -> web.Response:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+        web_app.router.add_get("/slack/install", install)
+        web_app.router.add_get("/slack/oauth_redirect", oauth_redirect)

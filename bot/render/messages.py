@@ -1,0 +1,187 @@
+"""What the app says in messages: help, status, import progress and summaries (J4, J6)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot import ids
+from bot.render.blocks import (
+    actions,
+    bar,
+    button,
+    context,
+    dump,
+    escape,
+    header,
+    section,
+)
+from i18n import _, format_number, texts
+from importer.domain.connections import ConnectionStatus
+from importer.domain.jobs import Job, JobStatus
+from importer.domain.model import Kind, SkipReason
+from importer.services.status import AccountStatus
+
+
+def kind_name(kind: str, locale: str) -> str:
+    """Clients or Items, in the locale's words."""
+    return _("Clients", locale) if kind == Kind.CLIENTS.value else _("Items", locale)
+
+
+def help_blocks(locale: str) -> list[dict[str, Any]]:
+    """The usage message of /invoice2go help (and of any word it does not know)."""
+    lines = [
+        _("`/invoice2go connect`: connect QuickBooks and choose what to import", locale),
+        _("`/invoice2go import clients|items|all`: import from QuickBooks now", locale),
+        _("`/invoice2go status`: the connection, the plan and the last imports", locale),
+        _("`/invoice2go clients [search]`, `/invoice2go items [search]`: find and delete", locale),
+        _("`/invoice2go autoimport on|off`: import new customers and items by itself", locale),
+        _("`/invoice2go disconnect`: disconnect QuickBooks; what was imported stays", locale),
+        _("In Spanish too: conectar, importar clientes|conceptos|todo, estado, ayuda.", locale),
+    ]
+    return dump(
+        [
+            section(
+                _(
+                    "*invoice2go* brings QuickBooks customers and items in as clients and items.",
+                    locale,
+                )
+            ),
+            section("\n".join(f"• {line}" for line in lines)),
+        ]
+    )
+
+
+def text_blocks(text: str) -> list[dict[str, Any]]:
+    """One section of text."""
+    return dump([section(text)])
+
+
+def _when(value: datetime | None, locale: str) -> str:
+    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
+    """Where the account stands: plan, connection, the last import of each kind."""
+    account = status.account
+    blocks: list[Block] = [header(_("invoice2go status", locale))]
+    plan = _("Plan: {plan}", locale, plan=account.plan)
+    if not status.qbo_enabled:
+        plan += " — " + _("no QuickBooks integration on this plan", locale)
+    blocks.append(section(f"*{escape(account.name)}* · {plan}"))
+    connection = status.connection
+    if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
+        blocks.append(section(_("QuickBooks is not connected: `/invoice2go connect`", locale)))
+    elif connection.status is ConnectionStatus.NEEDS_RECONNECT:
+        blocks.append(
+            section(
+                _("QuickBooks must be connected again by an admin: `/invoice2go connect`", locale)
+            )
+        )
+    else:
+        company = escape(connection.company_name or connection.realm_id)
+        blocks.append(
+            section(
+                _(
+                    "Connected to QuickBooks company *{company}* ({currency})",
+                    locale,
+                    company=company,
+                    currency=connection.home_currency or "?",
+                )
+            )
+        )
+    auto = _("Auto-import: on", locale) if account.auto_import else _("Auto-import: off", locale)
+    lines = [auto]
+    for kind, run in status.latest.items():
+        name = kind_name(kind.value, locale)
+        if run is None:
+            lines.append(_("{kind}: never imported", locale, kind=name))
+        else:
+            lines.append(
+                _(
+                    "{kind}: last import {when}, {status}, {imported} imported",
+                    locale,
+                    kind=name,
+                    when=_when(run.finished_at or run.started_at, locale),
+                    status=_run_status(run.status.value, locale),
+                    imported=run.counts.imported,
+                )
+            )
+    blocks.append(context("\n".join(lines)))
+    return dump(blocks)
+
+
+def _run_status(value: str, locale: str) -> str:
+    names = {
+        "running": _("running", locale),
+        "succeeded": _("finished", locale),
+        "failed": _("failed", locale),
+        "queued": _("waiting", locale),
+    }
+    return names.get(value, value)
+
+
+def _counts_line(counts: Mapping[str, Any], locale: str) -> str:
+    parts = [texts.imported(int(counts.get("imported", 0)), locale)]
+    for reason in SkipReason:
+        count = int((counts.get("skipped") or {}).get(reason.value, 0))
+        if count:
+            parts.append(texts.skipped(reason, count, locale))
+    if counts.get("failed"):
+        parts.append(texts.failed(int(counts["failed"]), locale))
+    return "; ".join(parts)
+
+
+def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
+    """The one message that shows an import while it runs."""
+    blocks: list[Block] = []
+    for kind in job.kinds:
+        seen = progress.get(kind.value) or {}
+        done, total = int(seen.get("seen", 0)), seen.get("total")
+        of = format_number(int(total), locale) if total is not None else "?"
+        line = _(
+            "Importing {kind}… {done} of {total}",
+            locale,
+            kind=kind_name(kind.value, locale).lower(),
+            done=done,
+            total=of,
+        )
+        blocks.append(section(f"{line}\n`{bar(done, total)}`"))
+    waiting = progress.get("waiting_until")
+    if waiting:
+        blocks.append(
+            context(_("QuickBooks is limiting requests; going on at {time}", locale, time=waiting))
+        )
+    if not progress:
+        blocks = [section(_("Import queued; it starts in a moment.", locale))]
+    return dump(blocks)
+
+
+def summary_text(job: Job, locale: str) -> str:
+    """The notification text of a finished import (also the fallback of its blocks)."""
+    if job.status is JobStatus.SUCCEEDED:
+        return _("Import finished", locale)
+    return _("Import failed", locale)
+
+
+def summary_blocks(job: Job, locale: str) -> list[dict[str, Any]]:
+    """The summary of a finished import: counts per kind and reason, what to do on failure."""
+    outcome = job.outcome or {}
+    blocks: list[Block] = [header(summary_text(job, locale))]
+    any_skipped = False
+    for kind in job.kinds:
+        counts = outcome.get(kind.value)
+        name = kind_name(kind.value, locale)
+        if not isinstance(counts, Mapping):
+            blocks.append(section(_("*{kind}*: not imported", locale, kind=name)))
+            continue
+        blocks.append(section(f"*{name}*: {_counts_line(counts, locale)}"))
+        any_skipped = any_skipped or any((counts.get("skipped") or {}).values())
+    if job.error:
+        blocks.append(section(_("The import stopped: {reason}", locale, reason=escape(job.error))))
+    if any_skipped:
+        blocks.append(actions(button(_("Show skipped names", locale), ids.SHOW_SKIPPED, job.id)))
+    return dump(blocks)

@@ -1,0 +1,73 @@
+"""Texts shared by every surface (command line, Slack, browser): counts and skip reasons."""
+
+from __future__ import annotations
+
+from i18n.catalog import gettext as _
+from i18n.catalog import ngettext
+from importer.domain.model import SkipReason
+
+
+def imported(n: int, locale: str) -> str:
+    """“12,345 imported”."""
+    return ngettext("{n} imported", "{n} imported", n, locale)
+
+
+def failed(n: int, locale: str) -> str:
+    """“3 failed”."""
+    return ngettext("{n} failed", "{n} failed", n, locale)
+
+
+def skipped(reason: SkipReason, n: int, locale: str) -> str:
+    """“28 skipped: the name already exists”, for each reason (R1, R2, R4, R5, R9)."""
+    if reason is SkipReason.EXISTS:
+        return ngettext(
+            "{n} skipped: the name already exists",
+            "{n} skipped: the name already exists",
+            n,
+            locale,
+        )
+    if reason is SkipReason.DELETED:
+        return ngettext(
+            "{n} skipped: deleted here before", "{n} skipped: deleted here before", n, locale
+        )
+    if reason is SkipReason.DUPLICATE:
+        return ngettext(
+            "{n} skipped: duplicate name in QuickBooks",
+            "{n} skipped: duplicate name in QuickBooks",
+            n,
+            locale,
+        )
+    if reason is SkipReason.INACTIVE:
+        return ngettext(
+            "{n} skipped: inactive in QuickBooks", "{n} skipped: inactive in QuickBooks", n, locale
+        )
+    if reason is SkipReason.UNSUPPORTED:
+        return ngettext(
+            "{n} skipped: type not supported (categories, bundles)",
+            "{n} skipped: type not supported (categories, bundles)",
+            n,
+            locale,
+        )
+    if reason is SkipReason.INVALID:
+        return ngettext(
+            "{n} skipped: empty or too long name", "{n} skipped: empty or too long name", n, locale
+        )
+    return ngettext(
+        "{n} skipped: already imported under another name",
+        "{n} skipped: already imported under another name",
+        n,
+        locale,
+    )
+
+
+def reason(reason: SkipReason, locale: str) -> str:
+    """Why one record was skipped, in a few words."""
+    texts = {
+        SkipReason.EXISTS: _("the name already exists", locale),
+        SkipReason.DELETED: _("deleted here before", locale),
+        SkipReason.DUPLICATE: _("another QuickBooks record has the same name", locale),
+        SkipReason.INACTIVE: _("inactive in QuickBooks", locale),
+        SkipReason.UNSUPPORTED: _("type not supported", locale),
+        SkipReason.INVALID: _("empty or too long name", locale),
+    }
+    return texts.get(reason) or _("already imported under another name", locale)

@@ -1,0 +1,265 @@
+"""The Slack app as Slack meets it: signed requests into /slack/events through aiohttp's test
+client, a fake Slack Web API that records every call, and the QBO simulator behind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from cryptography.fernet import Fernet
+from qbo_simulator import Simulator, SimulatorConfig
+from slack_sdk.signature import SignatureVerifier
+
+from importer.domain.jobs import Job
+from importer.domain.model import Account
+from invoice2go.bootstrap import QboTuning, Services
+from invoice2go.fake_slack import BOT_TOKEN, Call, FakeSlack
+from invoice2go.settings import Settings
+from invoice2go.web.app import SERVICES, create_app
+from qbo.client import RetryPolicy
+from qbo.connection import RefreshPolicy
+
+SECRET = "slack-signing-secret-for-tests"
+TEAM = "T0DEMO"
+PUBLIC = "https://invoice2go.example"
+FAST = QboTuning(
+    retry=RetryPolicy(attempts=2, base_delay=0.01, throttle_delay=0.01, timeout=2.0),
+    refresh=RefreshPolicy(base_delay=0.01, poll=0.005),
+)
+
+AiohttpClient = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+def settings_for(sim: Simulator, slack: FakeSlack, folder: Path, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{folder / 'slack.sqlite3'}",
+        "qbo_client_id": sim.client_id,
+        "qbo_client_secret": sim.client_secret,
+        "qbo_redirect_uri": f"{PUBLIC}/quickbooks/callback",
+        "qbo_api_base": sim.api_base,
+        "qbo_auth_url": sim.auth_url,
+        "qbo_token_url": sim.token_url,
+        "qbo_revoke_url": sim.revoke_url,
+        "qbo_webhook_verifier_token": sim.webhook_verifier_token,
+        "token_encryption_key": Fernet.generate_key().decode(),
+        "slack_signing_secret": SECRET,
+        "slack_bot_token": BOT_TOKEN,
+        "slack_api_url": slack.api_url,
+        **extra,
+    }
+    return Settings(**values, _env_file=None)  # type: ignore[call-arg]  # pydantic-settings' init-only option, untyped
+
+
+def signed(body: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
+    """Headers Slack sends with a body: a timestamp and its v0 signature."""
+    timestamp = str(int(time.time()) - age)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
+
+
+@dataclass
+class SlackWorld:
+    """The web app, the fake Slack behind it, the QBO simulator, and ways to act as people."""
+
+    client: TestClient[Any, Any]
+    slack: FakeSlack
+    sim: Simulator
+    hooks: int = field(default=0)
+
+    @property
+    def services(self) -> Services:
+        app: web.Application = self.client.app
+        return app[SERVICES]
+
+    async def account(self) -> Account:
+        """The workspace's account (made by the first request, or here)."""
+        return (await self.services.workspaces.account_for(TEAM, name=self.slack.team_name))[1]
+
+    async def post(self, body: str, content_type: str, **sign: Any) -> tuple[int, str]:
+        headers = {"Content-Type": content_type, **signed(body, **sign)}
+        response = await self.client.post("/slack/events", data=body, headers=headers)
+        return response.status, await response.text()
+
+    async def command(self, text: str, user: str = "U1", **sign: Any) -> tuple[int, Any]:
+        """Type `/invoice2go text` as a person; return the status and the acknowledgement."""
+        self.hooks += 1
+        body = urlencode(
+            {
+                "token": "deprecated",
+                "team_id": TEAM,
+                "team_domain": "demo",
+                "channel_id": "C1",
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/invoice2go",
+                "text": text,
+                "api_app_id": "A0APP",
+                "response_url": self.slack.hook_url(f"c{self.hooks}"),
+                "trigger_id": f"trigger-{self.hooks}",
+            }
+        )
+        status, text_answer = await self.post(body, "application/x-www-form-urlencoded", **sign)
+        try:
+            return status, json.loads(text_answer) if text_answer else {}
+        except ValueError:
+            return status, {"text": text_answer}
+
+    async def interact(self, payload: dict[str, Any]) -> tuple[int, Any]:
+        """Send an interactivity payload (a button, a view submission, an option load)."""
+        body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace(
+            "+", "%2B"
+        )
+        status, text = await self.post(body, "application/x-www-form-urlencoded")
+        return status, json.loads(text) if text else {}
+
+    async def click(
+        self, action_id: str, value: str, user: str = "U1", *, view: dict[str, Any] | None = None
+    ) -> tuple[int, Any]:
+        """Press a button (in a message, the Home tab or a modal)."""
+        self.hooks += 1
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "demo"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": f"trigger-{self.hooks}",
+            "response_url": self.slack.hook_url(f"a{self.hooks}"),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "value": value,
+                    "type": "button",
+                    "block_id": "b",
+                    "action_ts": "1",
+                }
+            ],
+            "container": {"type": "message"},
+        }
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view["id"]}
+        return await self.interact(payload)
+
+    async def submit(
+        self, view_id: str, values: dict[str, Any], user: str = "U1"
+    ) -> tuple[int, Any]:
+        """Submit an open modal with these input values."""
+        view = dict(self.slack.views[view_id])
+        view["state"] = {"values": values}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "demo"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": "trigger-view",
+            "view": view,
+        }
+        return await self.interact(payload)
+
+    async def event(self, event: dict[str, Any]) -> tuple[int, str]:
+        body = json.dumps(
+            {
+                "token": "deprecated",
+                "team_id": TEAM,
+                "api_app_id": "A0APP",
+                "type": "event_callback",
+                "event_id": f"Ev{self.hooks}",
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        return await self.post(body, "application/json")
+
+    async def calls(self, method: str, count: int = 1) -> list[Call]:
+        """Wait (up to 10 s) until the app has called a method count times: listeners go on
+        after they acknowledge, as Slack wants."""
+        async with asyncio.timeout(10):
+            while len(self.slack.called(method)) < count:  # noqa: ASYNC110  # another task calls
+                await asyncio.sleep(0.01)
+        return self.slack.called(method)
+
+    async def connect(self, account: Account | None = None) -> None:
+        """Connect the workspace's account to the simulator's company (as an admin would)."""
+        account = account or await self.account()
+        token = self.sim.issue_tokens()["refresh_token"]
+        await self.services.connections.connect_with_refresh_token(
+            account, self.sim.realm_id, token
+        )
+
+    async def run_jobs(self) -> list[Job]:
+        """Carry out every queued job, as a worker would, with its Slack notifications."""
+        worker = self.services.worker()
+        done: list[Job] = []
+        while (claimed := await self.services.store.claim_job(worker.owner, 60)) is not None:
+            finished = await worker.carry_out(claimed)
+            assert finished is not None
+            done.append(finished)
+        return done
+
+
+def texts(blocks: list[dict[str, Any]]) -> str:
+    """All the text a person reads in some blocks."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("text"), str):
+                found.append(value["text"])
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(blocks)
+    return "\n".join(found)
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[Simulator]:
+    async with Simulator.start(SimulatorConfig(), host="127.0.0.1", port=0) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack.start() as slack:
+        slack.add_user("U1", admin=True, name="Ada Admin")
+        slack.add_user("U2", name="Mo Member")
+        slack.add_user("U3", guest=True, name="Gus Guest")
+        slack.add_user("U4", team_id="T0OTHER", name="Oona Other")
+        slack.add_user("U5", locale="es-ES", admin=True, name="Lucía López")
+        yield slack
+
+
+MakeWorld = Callable[..., Awaitable[SlackWorld]]
+
+
+@pytest.fixture
+def make_world(
+    simulator: Simulator, fake_slack: FakeSlack, tmp_path: Path, aiohttp_client: AiohttpClient
+) -> MakeWorld:
+    """Build a deployment with some settings changed."""
+
+    async def make(**settings: Any) -> SlackWorld:
+        config = settings_for(simulator, fake_slack, tmp_path, **settings)
+        app = create_app(config, migrate=True, tuning=FAST)
+        return SlackWorld(await aiohttp_client(app), fake_slack, simulator)
+
+    return make
+
+
+@pytest.fixture
+async def world(make_world: MakeWorld) -> SlackWorld:
+    return await make_world()
