@@ -30,6 +30,7 @@ from importer.domain.errors import (
     ServerError,
     ThrottledError,
 )
+from importer.domain.messages import N_
 from importer.ports.clock import Clock, utcnow
 from importer.ports.connections import ConnectionStore
 from qbo.oauth import IntuitOAuth
@@ -132,7 +133,8 @@ class TokenManager:
                     account_id, ConnectionStatus.NEEDS_RECONNECT, RECONNECT_REASON
                 )
                 self._held.pop(account_id, None)
-                log.warning(
+                # The error says it to whoever asked; the log keeps the ids for an operator.
+                log.info(
                     "QBO connection of account %s needs reconnecting (intuit_tid %s)",
                     account_id,
                     error.intuit_tid,
@@ -147,7 +149,9 @@ class TokenManager:
                 assert fresh.access_token is not None
                 return fresh.access_token
             log.warning("QBO refresh of account %s outlived its claim; rereading", account_id)
-        raise ServerError("gave up waiting for another process to refresh the QuickBooks tokens")
+        raise ServerError(
+            N_("gave up waiting for another process to refresh the QuickBooks tokens")
+        )
 
     async def _call_intuit(self, refresh_token: str) -> Tokens:
         """Refresh at Intuit, retrying 429, 5xx and network failures a bounded number of times."""
@@ -195,4 +199,4 @@ class FixedTokens:
 
     async def renew(self, rejected: str) -> str:
         """Refuse: there is no refresh token to use yet."""
-        raise NotConnected("QuickBooks refused a brand-new access token; connect again")
+        raise NotConnected(N_("QuickBooks refused a brand-new access token; connect again"))

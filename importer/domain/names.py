@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_NAME_LENGTH = 500
+# QBO refuses tabs and line breaks in names; so do hand-typed names (they would break lists).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _QUOTE_FORMS = {
     # apostrophes and single quotes
@@ -45,11 +48,12 @@ def display_name(name: str) -> str:
 
 
 def is_valid_name(name: str, key: str | None = None) -> bool:
-    """Tell whether a name can be a client's or an item's: not empty, not over-long (R5).
+    """Tell whether a name can be a client's, an item's or an account's: not empty, not
+    over-long, no tabs, line breaks or other control characters (R5).
 
     key is the name's name_key when the caller has it already.
     """
     stripped = name.strip()
-    if not stripped or len(stripped) > MAX_NAME_LENGTH:
+    if not stripped or len(stripped) > MAX_NAME_LENGTH or _CONTROL.search(stripped):
         return False
     return bool(name_key(stripped) if key is None else key)

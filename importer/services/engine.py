@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Where a run stands after a page: shown live to the user."""
+    """Where a run stands after a page: shown live to the user. paused_until is set while
+    QuickBooks makes the import wait (it limits requests): when it goes on."""
 
     run_id: str
     kind: Kind
@@ -47,6 +48,7 @@ class Progress:
     total: int | None
     pages: int
     resumed: bool
+    paused_until: datetime | None = None
 
 
 ProgressListener = Callable[[Progress], Awaitable[None]]
@@ -124,6 +126,8 @@ class ImportEngine:
         state = await self._claim(account_id, kind, source.realm_id)
         run = state.run
         try:
+            if on_progress is not None:
+                await on_progress(self._progress(state))  # started: nothing read yet
             if state.resumed:
                 log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)
             else:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from importer.domain.errors import OAuthStateError
+from importer.domain.messages import N_
 from importer.ports.clock import Clock
 from importer.ports.connections import OAuthStateStore
 
@@ -51,10 +52,10 @@ class OAuthStates:
         body, _, signature = state.rpartition(".")
         nonce, _, expires = body.partition(".")
         if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
-            raise OAuthStateError("the QuickBooks sign-in link is not valid; start again")
+            raise OAuthStateError(N_("the QuickBooks sign-in link is not valid; start again"))
         if not expires.isdigit() or int(expires) <= self._clock().timestamp():
-            raise OAuthStateError("the QuickBooks sign-in link has expired; start again")
+            raise OAuthStateError(N_("the QuickBooks sign-in link has expired; start again"))
         data = await self._store.take_oauth_state(nonce)
         if data is None:
-            raise OAuthStateError("the QuickBooks sign-in link was already used; start again")
+            raise OAuthStateError(N_("the QuickBooks sign-in link was already used; start again"))
         return data

@@ -56,17 +56,16 @@ async def test_first_import_second_import_and_deletions(cli: Cli, simulator: Sim
     assert third["items"]["imported"] == 0
     assert third["items"]["skipped"]["deleted"] == 1
 
-    listed = (
-        await cli("clients", "list", "--account", "Acme Landscaping", "--json", "--limit", "100")
-    ).json()
-    names = [c["name"] for c in listed]
+    listed = (await cli("clients", "list", "--account", "Acme Landscaping", "--json")).json()
+    assert listed["total"] == 29
+    names = [c["name"] for c in listed["clients"]]
     assert "Amy's Bird Sanctuary" not in names
     assert "Zoe's Zinnias" in names
     assert names.count("Jeff's Jalopies") == 1
     assert len(names) == 29
     items = (
         await cli("items", "list", "--account", "Acme Landscaping", "--search", "rock", "--json")
-    ).json()
+    ).json()["items"]
     assert [i["name"] for i in items] == ["Rock Fountain"]
     assert items[0]["unit_price"] == "275"
 

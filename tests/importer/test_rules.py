@@ -81,6 +81,9 @@ PRECHECK = [
         SkipReason.INACTIVE,
     ),
     (Kind.CLIENTS, Candidate("14", "🍰"), None),
+    (Kind.CLIENTS, Candidate("15", "Tab\tinside"), SkipReason.INVALID),
+    (Kind.ITEMS, Candidate("16", "Two\nlines"), SkipReason.INVALID),
+    (Kind.CLIENTS, Candidate("17", "No\u00a0break space"), None),
 ]
 
 

@@ -157,3 +157,14 @@ async def test_list_orders_by_name_key_pages_and_searches(store: Store, account_
     assert await listed(search="l.h") == []
     assert await listed(search="  ") == await listed()
     assert await listed(search="zzz") == []
+
+
+async def test_count_counts_what_a_search_lists(store: Store, account_id: str) -> None:
+    names = ["Alpha", "charlie", "50% off", "l.h"]
+    await store.insert_records(account_id, CLIENTS, [new(n) for n in names])
+    assert await store.count_records(account_id, CLIENTS) == 4
+    assert await store.count_records(account_id, CLIENTS, search="HA") == 2
+    assert await store.count_records(account_id, CLIENTS, search="50%") == 1
+    assert await store.count_records(account_id, CLIENTS, search="l.h") == 1
+    assert await store.count_records(account_id, CLIENTS, search="  ") == 4
+    assert await store.count_records(account_id, CLIENTS, search="zzz") == 0
