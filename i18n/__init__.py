@@ -8,11 +8,31 @@ and needs no catalogue. A third language is a new catalogue, not a code change.
     ngettext("{n} client imported", "{n} clients imported", count, locale)
 
 Numbers (int and Decimal values) are written in the locale's style: 12,345 in English, 12.345 in
-Spanish.
+Spanish. A value that is a message itself (N_("clients"), a Text) is translated too, and a OneOf
+reads "a, b or c". Errors of the project carry their message as data: `explain(error, locale)`.
 """
 
-from i18n.catalog import LOCALES, N_, format_number, gettext, ngettext, pick_locale
+from i18n.catalog import (
+    LOCALES,
+    N_,
+    explain,
+    format_number,
+    gettext,
+    ngettext,
+    pick_locale,
+    translate,
+)
 
 _ = gettext
 
-__all__ = ["LOCALES", "N_", "_", "format_number", "gettext", "ngettext", "pick_locale"]
+__all__ = [
+    "LOCALES",
+    "N_",
+    "_",
+    "explain",
+    "format_number",
+    "gettext",
+    "ngettext",
+    "pick_locale",
+    "translate",
+]

@@ -8,19 +8,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
+
+from importer.domain.messages import N_, Msgid, OneOf, Text, Texts
 
 LOCALES = ("en", "es")
 DEFAULT_LOCALE = "en"
 FOLDER = Path(__file__).with_name("locales")
 
 
-def N_(message: str) -> str:
-    """Mark a message for the catalogues where it is defined; translate it where it is shown."""
-    return message
+__all__ = ["N_", "explain", "format_number", "gettext", "ngettext", "pick_locale", "translate"]
 
 
 @cache
@@ -45,13 +46,22 @@ def format_number(value: int | Decimal, locale: str) -> str:
 def _filled(text: str, locale: str, values: dict[str, Any]) -> str:
     if not values:
         return text
-    shown = {
-        name: format_number(value, locale)
-        if isinstance(value, int | Decimal) and not isinstance(value, bool)
-        else value
-        for name, value in values.items()
-    }
-    return text.format(**shown)
+    return text.format(**{name: _shown(value, locale) for name, value in values.items()})
+
+
+def _shown(value: Any, locale: str) -> Any:
+    """Return a value as the locale writes it: numbers, messages and lists of choices."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return format_number(value, locale)
+    if isinstance(value, Msgid):
+        return gettext(value, locale)
+    if isinstance(value, Text):
+        return translate(value, locale)
+    if isinstance(value, Texts):
+        return "; ".join(translate(text, locale) for text in value)
+    if isinstance(value, OneOf):
+        return format_list(list(value), style="or", locale=_known(locale)) if value else ""
+    return value
 
 
 def _known(locale: str) -> str:
@@ -68,6 +78,19 @@ def ngettext(singular: str, plural: str, n: int, locale: str, /, **values: Any) 
     """Return the singular or plural form the locale uses for n, with {n} and values filled."""
     text = _translations(_known(locale)).ngettext(singular, plural, n)
     return _filled(text, locale, {"n": n, **values})
+
+
+def translate(text: Text, locale: str) -> str:
+    """Return a message carried as data (an error's, a progress note's) in the locale."""
+    return gettext(text.message, locale, **text.values)
+
+
+def explain(error: BaseException, locale: str) -> str:
+    """Return what an error says, in the locale when it is one of the project's own."""
+    said = getattr(error, "text", None)
+    if isinstance(said, Text):
+        return translate(said, locale)
+    return str(error) or error.__class__.__name__
 
 
 def pick_locale(value: str | None) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from i18n.catalog import gettext as _
 from i18n.catalog import ngettext
 from importer.domain.model import SkipReason
@@ -50,7 +53,10 @@ def skipped(reason: SkipReason, n: int, locale: str) -> str:
         )
     if reason is SkipReason.INVALID:
         return ngettext(
-            "{n} skipped: empty or too long name", "{n} skipped: empty or too long name", n, locale
+            "{n} skipped: empty, too long or unusable name",
+            "{n} skipped: empty, too long or unusable name",
+            n,
+            locale,
         )
     return ngettext(
         "{n} skipped: already imported under another name",
@@ -68,6 +74,20 @@ def reason(reason: SkipReason, locale: str) -> str:
         SkipReason.DUPLICATE: _("another QuickBooks record has the same name", locale),
         SkipReason.INACTIVE: _("inactive in QuickBooks", locale),
         SkipReason.UNSUPPORTED: _("type not supported", locale),
-        SkipReason.INVALID: _("empty or too long name", locale),
+        SkipReason.INVALID: _("empty, too long or unusable name", locale),
     }
     return texts.get(reason) or _("already imported under another name", locale)
+
+
+def counts_line(counts: Mapping[str, Any], locale: str) -> str:
+    """Counts as a person reads them (the shape of Counts.as_dict): imported, then skipped by
+    reason, then failed."""
+    parts = [imported(int(counts.get("imported", 0)), locale)]
+    by_reason = counts.get("skipped") or {}
+    for why in SkipReason:
+        n = int(by_reason.get(why.value, 0))
+        if n:
+            parts.append(skipped(why, n, locale))
+    if counts.get("failed"):
+        parts.append(failed(int(counts["failed"]), locale))
+    return "; ".join(parts)

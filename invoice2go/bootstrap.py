@@ -24,7 +24,7 @@ from importer.domain.plans import Plans
 from importer.ports.clock import Clock, utcnow
 from importer.ports.notify import JobNotifier
 from importer.ports.runs import RunHistory
-from importer.ports.source import RecordSource
+from importer.ports.source import PauseListener, RecordSource
 from importer.ports.store import Store
 from importer.services.accounts import AccountService
 from importer.services.connections import ConnectionService
@@ -45,9 +45,11 @@ from qbo.connection import RefreshPolicy
 from qbo.gateway import Quickbooks
 from qbo.limits import RealmLimits
 from qbo.oauth import OAuthEndpoints
-from storage.factory import open_store
+from storage.factory import database_exists, open_store
 
 STATE_KEY_PURPOSE = "invoice2go qbo oauth state v1"
+# What a database that is not there yet holds: nothing.
+EMPTY_DATABASE_URL = "sqlite:///:memory:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,13 +193,17 @@ class Services:
         engine = ImportEngine(
             self.store, lease_seconds=self.settings.import_lease_seconds, clock=self.clock
         )
-        return ImportService(engine, self, self.store, self.plans)
+        return ImportService(engine, self, self.store, self.plans, clock=self.clock)
 
     async def source_for(
-        self, account_id: str, record_ids: Mapping[Kind, Sequence[str]] | None = None
+        self,
+        account_id: str,
+        record_ids: Mapping[Kind, Sequence[str]] | None = None,
+        *,
+        on_pause: PauseListener | None = None,
     ) -> RecordSource:
         """Return the account's QBO company as a record source (QBO parts built on first use)."""
-        return await self.connections.source_for(account_id, record_ids)
+        return await self.connections.source_for(account_id, record_ids, on_pause=on_pause)
 
     def _build_connections(self) -> ConnectionService:
         settings = self.settings
@@ -244,9 +250,17 @@ async def open_services(
     migrate: bool = True,
     clock: Clock = utcnow,
     tuning: QboTuning | None = None,
+    read_only: bool = False,
 ) -> AsyncIterator[Services]:
-    """Open the store (creating its tables when asked) and an HTTP session; close both after."""
-    store = open_store(settings.database_url, clock=clock)
+    """Open the store (creating its tables when asked) and an HTTP session; close both after.
+
+    read_only: the caller only reads, so a database that does not exist yet is not created
+    but read as the empty database it would be.
+    """
+    url = settings.database_url
+    if read_only and not database_exists(url):
+        url = EMPTY_DATABASE_URL
+    store = open_store(url, clock=clock)
     try:
         if migrate:
             await store.migrate()

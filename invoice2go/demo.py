@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.fernet import Fernet
 from qbo_simulator import Simulator, SimulatorConfig
 
+from i18n import _, ngettext
 from importer.domain.model import Account, Kind
 from invoice2go.bootstrap import Services, open_services
 from invoice2go.cli.render import summary_lines
@@ -31,7 +32,7 @@ def say(step: str, *lines: str) -> None:
         print(f"    {line}")
 
 
-async def sign_in(services: Services, account: Account) -> str:
+async def sign_in(services: Services, account: Account, locale: str) -> str:
     """Do what the browser does: open Intuit's consent page, follow it back to the callback."""
     url = await services.connections.authorization_url(account, user="demo")
     async with services.session.get(url, allow_redirects=False) as response:
@@ -40,9 +41,13 @@ async def sign_in(services: Services, account: Account) -> str:
     connection = await services.connections.complete_authorization(
         query["code"][0], query["state"][0], query["realmId"][0]
     )
-    return (
-        f"Connected to {connection.company_name} (company {connection.realm_id}, "
-        f"{connection.country}, home currency {connection.home_currency})"
+    return _(
+        "Connected to “{company}” (company {realm}, {country}, home currency {currency})",
+        locale,
+        company=connection.company_name,
+        realm=connection.realm_id,
+        country=connection.country,
+        currency=connection.home_currency,
     )
 
 
@@ -54,7 +59,9 @@ async def import_all(services: Services, account: Account, locale: str) -> list[
 
 async def run_demo(base: Settings, locale: str) -> int:
     """Run the demo from start to end; return the exit code."""
-    print("Invoice2go ⇄ QuickBooks Online — a demo on this machine, no credentials needed")
+    print(
+        _("Invoice2go ⇄ QuickBooks Online — a demo on this machine, no credentials needed", locale)
+    )
     with tempfile.TemporaryDirectory(prefix="invoice2go-demo-") as folder:
         async with Simulator.start(SimulatorConfig(), host="127.0.0.1", port=0) as sim:
             settings = base.model_copy(
@@ -73,8 +80,14 @@ async def run_demo(base: Settings, locale: str) -> int:
                 }
             )
             say(
-                "QuickBooks simulator started",
-                f"{sim.api_base} — a sandbox company with 29 customers and 18 items",
+                _("QuickBooks simulator started", locale),
+                _(
+                    "{url} — a sandbox company with {customers} customers and {items} items",
+                    locale,
+                    url=sim.api_base,
+                    customers=sim.config.customers,
+                    items=sim.config.items,
+                ),
             )
             async with open_services(settings) as services:
                 await story(services, sim, locale)
@@ -84,40 +97,64 @@ async def run_demo(base: Settings, locale: str) -> int:
 async def story(services: Services, sim: Simulator, locale: str) -> None:
     """The journey: set up, import, delete, change QuickBooks, import again, disconnect."""
     account = await services.accounts.create(ACCOUNT)
-    say(f"Invoicing account “{ACCOUNT}” created", f"plan {account.plan}, currency USD")
-
-    say("Sign in to QuickBooks", await sign_in(services, account))
-    incomes = await services.connections.income_accounts(account.id)
     say(
-        "Income accounts invoices can be booked to",
-        ", ".join(income.name for income in incomes[:6]) + (" …" if len(incomes) > 6 else ""),
+        _("Invoicing account “{name}” created", locale, name=ACCOUNT),
+        _("plan {plan}, currency {currency}", locale, plan=account.plan, currency=account.currency),
     )
 
-    say("Import clients and items", *await import_all(services, account, locale))
+    say(_("Sign in to QuickBooks", locale), await sign_in(services, account, locale))
+    incomes = await services.connections.income_accounts(account.id)
+    say(
+        _("Income accounts invoices can be booked to", locale),
+        ", ".join(f"“{income.name}”" for income in incomes[:6])
+        + (" …" if len(incomes) > 6 else ""),
+    )
+
+    say(_("Import clients and items", locale), *await import_all(services, account, locale))
 
     records = services.records
     amy = (await records.delete(account, Kind.CLIENTS, "amy's bird sanctuary")).record
     rocks = (await records.delete(account, Kind.ITEMS, "rocks")).record
     assert amy is not None
     assert rocks is not None
-    say("You delete a client and an item", f"“{amy.name}” and “{rocks.name}”")
+    say(
+        _("You delete a client and an item", locale),
+        _("“{client}” and “{item}”", locale, client=amy.name, item=rocks.name),
+    )
 
     sim.company.add_customer("Zoe’s Zinnias")
     sim.company.add_customer("COOL  CARS")
     sim.company.add_item("Mulch", UnitPrice=12.5)
     say(
-        "Meanwhile, in QuickBooks",
-        "new customer “Zoe’s Zinnias”, new item “Mulch”",
-        "and “COOL  CARS”: the same name as “Cool Cars”, spelled another way",
+        _("Meanwhile, in QuickBooks", locale),
+        _(
+            "new customer “{customer}”, new item “{item}”",
+            locale,
+            customer="Zoe’s Zinnias",
+            item="Mulch",
+        ),
+        _(
+            "and “{name}”: the same name as “{existing}”, spelled another way",
+            locale,
+            name="COOL  CARS",
+            existing="Cool Cars",
+        ),
     )
 
-    say("Import again: only what is new comes in", *await import_all(services, account, locale))
+    say(
+        _("Import again: only what is new comes in", locale),
+        *await import_all(services, account, locale),
+    )
 
     clients = await records.count(account, Kind.CLIENTS)
     items = await records.count(account, Kind.ITEMS)
     await services.connections.disconnect(account.id)
     say(
-        "Disconnect",
-        "tokens revoked at QuickBooks; the imported data stays: "
-        f"{clients} clients and {items} items",
+        _("Disconnect", locale),
+        _(
+            "tokens revoked at QuickBooks; the imported data stays: {clients} and {items}",
+            locale,
+            clients=ngettext("{n} client", "{n} clients", clients, locale),
+            items=ngettext("{n} item", "{n} items", items, locale),
+        ),
     )

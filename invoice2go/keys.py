@@ -7,9 +7,10 @@ import logging
 import os
 from pathlib import Path
 
+from importer.domain.messages import N_, Text
 from invoice2go.settings import Settings, SettingsError
 from qbo.tokens import TokenCipher
-from storage.sqlite import sqlite_path
+from storage.sqlite import holds_saved_tokens, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,29 @@ def token_cipher(settings: Settings) -> TokenCipher:
         return TokenCipher.from_text(settings.token_encryption_key)
     if settings.is_production:
         raise SettingsError(
-            "TOKEN_ENCRYPTION_KEY is required in production (MongoDB or QBO_ENVIRONMENT="
-            "production); generate one with: python -c 'from cryptography.fernet import "
-            "Fernet; print(Fernet.generate_key().decode())'"
+            N_(
+                "TOKEN_ENCRYPTION_KEY is required in production (MongoDB or QBO_ENVIRONMENT="
+                "production); generate one with: {command}"
+            ),
+            command="python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'",
         )
-    path = sqlite_path(settings.database_url).parent / KEY_FILE_NAME
-    return TokenCipher.from_text(_key_file(path))
+    database = sqlite_path(settings.database_url)
+    path = database.parent / KEY_FILE_NAME
+    if not path.exists() and holds_saved_tokens(database):
+        # A new key could never read them: say which file went missing instead.
+        raise SettingsError(
+            N_(
+                "the QuickBooks tokens saved in {database} were encrypted with the key file "
+                "{path}, which is missing: put it back, or set TOKEN_ENCRYPTION_KEY to the key "
+                "it held (if the key is lost, set TOKEN_ENCRYPTION_KEY to a new key and connect "
+                "again)"
+            ),
+            database=str(database),
+            path=str(path),
+        )
+    source = Text(N_("the key file {path}"), {"path": str(path)})
+    return TokenCipher.from_text(_key_file(path), source=source)
 
 
 def _key_file(path: Path) -> str:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from importer.domain.errors import ConfigurationError
+from importer.domain.messages import N_, OneOf, Text, Texts
 from importer.domain.model import PLANS
 from importer.domain.plans import Plans
+from qbo.tokens import TokenCipher
+from storage.factory import check_database_url
 
 DEFAULT_DATABASE_URL = "sqlite:///.invoice2go/invoice2go.sqlite3"
 
@@ -23,8 +28,23 @@ QBO_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 QBO_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class SettingsError(ConfigurationError):
     """The configuration is missing or wrong; the message names the variable."""
+
+
+class _Invalid(ValueError):
+    """A setting's value breaks a rule; carries the message for every language."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(str(text))
+        self.text = text
+
+
+def _invalid(message: str, **values: Any) -> _Invalid:
+    return _Invalid(Text(message, values))
 
 
 class Settings(BaseSettings):
@@ -64,23 +84,60 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     import_lease_seconds: int = Field(default=60, ge=5)
-    # The command line speaks the terminal's language (LANG=es_ES.UTF-8 → Spanish).
-    lang: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        try:
+            check_database_url(value)
+        except ConfigurationError as error:
+            raise _Invalid(error.text) from None
+        return value
+
+    @field_validator("token_encryption_key")
+    @classmethod
+    def _usable_keys(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                TokenCipher.from_text(value)
+            except ConfigurationError as error:
+                raise _Invalid(error.text) from None
+        return value
 
     @field_validator("default_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
-        if value not in PLANS:
-            raise ValueError(f"must be one of {', '.join(PLANS)}")
-        return value
+        plan = value.strip().lower()
+        if plan not in PLANS:
+            raise _invalid(
+                N_("must be one of {choices}, not {value!r}"), choices=OneOf(PLANS), value=value
+            )
+        return plan
 
     @field_validator("qbo_enabled_plans")
     @classmethod
     def _known_plans(cls, value: str) -> str:
-        unknown = [p for p in _split(value) if p not in PLANS]
+        plans = [plan.lower() for plan in _split(value)]
+        unknown = [plan for plan in _split(value) if plan.lower() not in PLANS]
         if unknown:
-            raise ValueError(f"unknown plan(s) {', '.join(unknown)}; use {', '.join(PLANS)}")
-        return value
+            raise _invalid(
+                N_("unknown plan {value!r}; the plans are {choices} (commas between them)"),
+                value=", ".join(unknown),
+                choices=OneOf(PLANS),
+            )
+        return ",".join(plans)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise _invalid(
+                N_("must be one of {choices}, not {value!r}"),
+                choices=OneOf(LOG_LEVELS),
+                value=value,
+            )
+        return level
 
     @property
     def enabled_plans(self) -> frozenset[str]:
@@ -147,19 +204,53 @@ class Settings(BaseSettings):
         """Fail with one message naming every listed setting that is unset."""
         missing = [name.upper() for name in names if not getattr(self, name)]
         if missing:
-            raise SettingsError(f"missing configuration: set {', '.join(missing)}")
+            raise SettingsError(N_("missing configuration: set {names}"), names=", ".join(missing))
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def language_from_environment() -> str | None:
+    """Return the terminal's language as POSIX picks it: LC_ALL, then LC_MESSAGES, then LANG."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
 def load_settings() -> Settings:
-    """Read and validate the settings, or raise SettingsError naming what is wrong."""
+    """Read and validate every setting; raise SettingsError naming each wrong one at once."""
     try:
         return Settings()
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in error.errors()
+        problems = Texts(
+            Text(N_("{name}: {problem}"), {"name": _variable(e), "problem": _problem(e)})
+            for e in error.errors()
         )
-        raise SettingsError(f"invalid configuration: {problems}") from None
+        raise SettingsError(N_("invalid configuration: {problems}"), problems=problems) from None
+
+
+def _variable(error: ErrorDetails) -> str:
+    return ".".join(str(part) for part in error["loc"]).upper()
+
+
+def _problem(error: ErrorDetails) -> Text:
+    """Return what pydantic found wrong as a message of the catalogues, where there is one."""
+    context = error.get("ctx") or {}
+    found = context.get("error")
+    if isinstance(found, _Invalid):
+        return found.text
+    kind = error["type"]
+    if kind == "literal_error":
+        field = Settings.model_fields.get(str(error["loc"][0]))
+        choices = OneOf(str(c) for c in get_args(field.annotation)) if field else OneOf()
+        return Text(
+            N_("must be one of {choices}, not {value!r}"),
+            {"choices": choices, "value": error["input"]},
+        )
+    if kind == "int_parsing":
+        return Text(N_("must be a whole number, not {value!r}"), {"value": error["input"]})
+    if kind == "greater_than_equal":
+        return Text(N_("must be {least} or more"), {"least": str(context.get("ge"))})
+    return Text(error["msg"])

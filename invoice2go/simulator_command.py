@@ -7,7 +7,8 @@ import asyncio
 
 from qbo_simulator import Simulator, SimulatorConfig, describe, parse_faults
 
-from importer.domain.errors import UserError
+from importer.domain.errors import InvalidValue, UserError
+from importer.domain.messages import N_
 
 
 async def serve_simulator(args: argparse.Namespace) -> int:
@@ -15,9 +16,9 @@ async def serve_simulator(args: argparse.Namespace) -> int:
     try:
         faults = parse_faults(args.faults) if args.faults else ()
     except ValueError as error:
-        raise UserError(f"--faults: {error}") from None
+        raise InvalidValue(N_("--faults: {problem}"), problem=str(error)) from None
     if args.customers < 0 or args.items < 0 or args.latency_ms < 0:
-        raise UserError("--customers, --items and --latency-ms cannot be negative")
+        raise InvalidValue(N_("--customers, --items and --latency-ms cannot be negative"))
     config = SimulatorConfig(
         customers=args.customers, items=args.items, latency_ms=args.latency_ms, faults=faults
     )
@@ -26,5 +27,10 @@ async def serve_simulator(args: argparse.Namespace) -> int:
             print("\n".join(describe(sim)), flush=True)
             await asyncio.Event().wait()
     except OSError as error:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+        raise UserError(
+            N_("cannot listen on {host}:{port}: {problem}"),
+            host=args.host,
+            port=str(args.port),
+            problem=error.strerror or str(error),
+        ) from None
     return 0

@@ -14,6 +14,8 @@ from typing import Any, Protocol, TypeVar
 import aiohttp
 
 from importer.domain.errors import QboError, ServerError, ThrottledError
+from importer.domain.messages import N_
+from importer.ports.source import PauseListener
 from qbo.faults import error_for
 from qbo.limits import RealmLimiter
 
@@ -98,8 +100,11 @@ class QboClient:
         tokens: AccessTokens,
         limiter: RealmLimiter,
         retry: RetryPolicy | None = None,
+        *,
+        on_pause: PauseListener | None = None,
     ) -> None:
         self._session = session
+        self._on_pause = on_pause
         self._company_url = f"{api_base.rstrip('/')}/company/{realm_id}"
         self.realm_id = realm_id
         self._tokens = tokens
@@ -128,7 +133,9 @@ class QboClient:
                 status, body, headers = await self._send(url, query, token)
             except (TimeoutError, aiohttp.ClientError) as error:
                 failure: QboError = ServerError(
-                    f"QuickBooks did not answer while {action} ({type(error).__name__})"
+                    N_("QuickBooks did not answer while {action} ({problem})"),
+                    action=action,
+                    problem=type(error).__name__,
                 )
                 status, headers = 0, {}
             else:
@@ -155,6 +162,8 @@ class QboClient:
             )
             if throttled:
                 self.limiter.hold(wait)
+                if self._on_pause is not None:
+                    await self._on_pause(wait)
             log.info("QBO %s; retry %d in %.1fs", failure, attempt, wait)
             await asyncio.sleep(wait)
 
@@ -175,11 +184,14 @@ class QboClient:
             body = json.loads(text, parse_float=Decimal)
         except ValueError:
             raise ServerError(
-                f"QuickBooks answered {action} with something other than JSON",
+                N_("QuickBooks answered {action} with something other than JSON"),
+                action=action,
                 intuit_tid=headers.get("intuit_tid"),
             ) from None
         if not isinstance(body, dict):
-            raise ServerError(f"QuickBooks answered {action} with unexpected JSON")
+            raise ServerError(
+                N_("QuickBooks answered {action} with unexpected JSON"), action=action
+            )
         # A 200 may still carry a Fault (§5.3).
         if "Fault" in body or "fault" in body:
             raise error_for(400, text.decode(), intuit_tid=headers.get("intuit_tid"), action=action)
@@ -187,7 +199,7 @@ class QboClient:
 
     async def query(self, statement: str) -> dict[str, Any]:
         """Run a query statement and return its QueryResponse (empty when QBO found nothing)."""
-        body = await self.get("query", {"query": statement}, "running a query")
+        body = await self.get("query", {"query": statement}, N_("running a query"))
         response = body.get("QueryResponse")
         return response if isinstance(response, dict) else {}
 
@@ -208,9 +220,9 @@ class QboClient:
     ) -> list[Row]:
         """Return one page of an entity in Id order as typed records (qbo.schema)."""
         statement = page_statement(entity, start, size, where)
-        body, headers = await self._fetch("query", {"query": statement}, "reading a page")
+        body, headers = await self._fetch("query", {"query": statement}, N_("reading a page"))
         if b'"Fault"' in body[:200] or b'"fault"' in body[:200]:
-            self._payload(body, headers, "reading a page")  # raises the fault (§5.3)
+            self._payload(body, headers, N_("reading a page"))  # raises the fault (§5.3)
         return await _decoded(body, decode)
 
     async def count(self, entity: str, where: str = ALL_RECORDS) -> int:
@@ -236,13 +248,13 @@ class QboClient:
 
     async def company_info(self) -> dict[str, Any]:
         """Return the CompanyInfo object (name, country…)."""
-        body = await self.get(f"companyinfo/{self.realm_id}", {}, "reading the company details")
+        body = await self.get(f"companyinfo/{self.realm_id}", {}, N_("reading the company details"))
         info = body.get("CompanyInfo")
         return info if isinstance(info, dict) else {}
 
     async def preferences(self) -> dict[str, Any]:
         """Return the Preferences object (home currency, multicurrency, tax set-up)."""
-        body = await self.get("preferences", {}, "reading the company preferences")
+        body = await self.get("preferences", {}, N_("reading the company preferences"))
         prefs = body.get("Preferences")
         return prefs if isinstance(prefs, dict) else {}
 
@@ -261,7 +273,7 @@ class QboClient:
         MetaData.LastUpdatedTime and nothing else.
         """
         params = {"entities": ",".join(entities), "changedSince": since}
-        body = await self.get("cdc", params, "reading recent changes")
+        body = await self.get("cdc", params, N_("reading recent changes"))
         found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
         for response in body.get("CDCResponse", []):
             for query in response.get("QueryResponse", []):

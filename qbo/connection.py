@@ -41,6 +41,7 @@ from importer.domain.errors import (
     StoreError,
     ThrottledError,
 )
+from importer.domain.messages import N_
 from importer.ports.clock import Clock, utcnow
 from importer.ports.connections import ConnectionStore
 from qbo.oauth import IntuitOAuth
@@ -195,7 +196,8 @@ class TokenManager:
                     refusals += 1  # a newer token or a reconnect arrived meanwhile: try it
                     continue
                 self._held.pop(account_id, None)
-                log.warning(
+                # The error says it to whoever asked; the log keeps the ids for an operator.
+                log.info(
                     "QBO connection of account %s needs reconnecting (intuit_tid %s)",
                     account_id,
                     error.intuit_tid,
@@ -211,7 +213,9 @@ class TokenManager:
                 assert fresh.access_token is not None
                 return fresh.access_token
             # A newer refresh token was stored meanwhile (a reconnect): read and use it.
-        raise ServerError("gave up waiting for another process to refresh the QuickBooks tokens")
+        raise ServerError(
+            N_("gave up waiting for another process to refresh the QuickBooks tokens")
+        )
 
     async def _refresh_at_intuit(
         self, account_id: str, version: int, used: Tokens, claimed_at: float
@@ -337,4 +341,4 @@ class FixedTokens:
 
     async def renew(self, rejected: str) -> str:
         """Refuse: there is no refresh token to use yet."""
-        raise NotConnected("QuickBooks refused a brand-new access token; connect again")
+        raise NotConnected(N_("QuickBooks refused a brand-new access token; connect again"))

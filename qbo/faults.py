@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Any
 
 from importer.domain.errors import (
     AuthError,
@@ -14,6 +15,7 @@ from importer.domain.errors import (
     ThrottledError,
     ValidationError,
 )
+from importer.domain.messages import N_, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,25 +89,36 @@ def parse_fault(text: str) -> Fault | None:
 
 
 def error_for(status: int, text: str, *, intuit_tid: str | None, action: str) -> QboError:
-    """Build the exception for a failed API response, deciding by status before the body."""
+    """Build the exception for a failed API response, deciding by status before the body.
+
+    action says what was being done (an N_ message, "reading a page"); Intuit's own words
+    about the fault follow the sentence as they are.
+    """
     fault = parse_fault(text)
     said = "" if fault is None else (fault.detail or fault.message)
-    tail = f": {said}" if said else ""
+    kind: type[QboError]
     if status == 429 or (fault is not None and fault.code == "3001"):
-        kind: type[QboError] = ThrottledError
-        sentence = f"QuickBooks is throttling requests while {action}; try again in a minute"
+        kind = ThrottledError
+        sentence = N_("QuickBooks is limiting requests while {action}; try again in a minute")
     elif status in (401, 403):
-        kind, sentence = AuthError, f"QuickBooks refused access while {action}"
+        kind, sentence = AuthError, N_("QuickBooks refused access while {action}")
     elif status == 404:
-        kind, sentence = NotFoundError, f"QuickBooks did not find what was asked for while {action}"
-    elif status >= 500:
-        kind, sentence = ServerError, f"QuickBooks failed while {action} (HTTP {status})"
-    else:
-        code = fault.code if fault is not None else ""
-        return ValidationError(
-            f"QuickBooks rejected the request while {action}{tail}",
-            code=code,
-            intuit_tid=intuit_tid,
-            status=status,
+        kind, sentence = (
+            NotFoundError,
+            N_("QuickBooks did not find what was asked for while {action}"),
         )
-    return kind(sentence + tail, intuit_tid=intuit_tid, status=status)
+    elif status >= 500:
+        kind, sentence = ServerError, N_("QuickBooks failed while {action} (HTTP {http})")
+    else:
+        kind, sentence = ValidationError, N_("QuickBooks rejected the request while {action}")
+    message: str = sentence
+    values: dict[str, Any] = {"action": action, "http": str(status)}
+    if said:
+        message, values = (
+            N_("{sentence}: {detail}"),
+            {"sentence": Text(sentence, values), "detail": said},
+        )
+    if kind is ValidationError:
+        code = fault.code if fault is not None else ""
+        return ValidationError(message, code=code, intuit_tid=intuit_tid, status=status, **values)
+    return kind(message, intuit_tid=intuit_tid, status=status, **values)

@@ -16,6 +16,7 @@ from importer.domain.model import Kind
 from importer.ports.clock import Clock, utcnow
 from importer.ports.connections import ConnectionStore
 from importer.ports.qbo import CompanyDetails, Grant, IncomeAccount
+from importer.ports.source import PauseListener
 from qbo.client import AccessTokens, QboClient, RetryPolicy
 from qbo.connection import ConnectionTokens, FixedTokens, RefreshPolicy, TokenManager
 from qbo.limits import RealmLimits
@@ -84,7 +85,9 @@ class Quickbooks:
         client = self._client(realm_id, FixedTokens(grant.access_token))
         return _company_details(await client.company_info(), await client.preferences())
 
-    def _client(self, realm_id: str, tokens: AccessTokens) -> QboClient:
+    def _client(
+        self, realm_id: str, tokens: AccessTokens, on_pause: PauseListener | None = None
+    ) -> QboClient:
         return QboClient(
             self._session,
             self._api_base,
@@ -92,18 +95,23 @@ class Quickbooks:
             tokens,
             self._limits.for_realm(realm_id),
             self._retry,
+            on_pause=on_pause,
         )
 
-    def client(self, connection: QboConnection) -> QboClient:
+    def client(self, connection: QboConnection, on_pause: PauseListener | None = None) -> QboClient:
         """Return an API client for a connected company, refreshing its tokens as needed."""
         tokens = ConnectionTokens(self._tokens, connection.account_id)
-        return self._client(connection.realm_id, tokens)
+        return self._client(connection.realm_id, tokens, on_pause)
 
     def source(
-        self, connection: QboConnection, record_ids: Mapping[Kind, Sequence[str]] | None = None
+        self,
+        connection: QboConnection,
+        record_ids: Mapping[Kind, Sequence[str]] | None = None,
+        *,
+        on_pause: PauseListener | None = None,
     ) -> QboSource | QboRecordsById:
         """Return the company (or only these records of it) as a source for the engine."""
-        client = self.client(connection)
+        client = self.client(connection, on_pause)
         return QboSource(client) if record_ids is None else QboRecordsById(client, record_ids)
 
     async def income_accounts(self, connection: QboConnection) -> list[IncomeAccount]:

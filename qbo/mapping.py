@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from importer.domain.inputs import price_text
 from importer.domain.rules import Candidate
 from qbo.schema import Customer, Item, PhysicalAddress
 
@@ -69,7 +70,7 @@ def item_from_qbo(item: Item) -> Candidate:
     if item.Description:
         fields["description"] = item.Description
     if item.UnitPrice is not None and item.UnitPrice.is_finite():
-        fields["unit_price"] = str(item.UnitPrice)
+        fields["unit_price"] = price_text(item.UnitPrice)
     if item.Sku:
         fields["sku"] = item.Sku
     if item.Taxable is not None:

@@ -19,6 +19,7 @@ from importer.domain.errors import (
     ThrottledError,
     TokenError,
 )
+from importer.domain.messages import N_
 from importer.ports.clock import Clock
 from qbo.tokens import Tokens
 
@@ -54,7 +55,9 @@ class IntuitOAuth:
         """Return the consent page URL for the accounting scope."""
         e = self._endpoints
         if not e.redirect_uri:
-            raise ConfigurationError("missing configuration: set QBO_REDIRECT_URI")
+            raise ConfigurationError(
+                N_("missing configuration: set {names}"), names="QBO_REDIRECT_URI"
+            )
         url: str = prepare_grant_uri(e.auth_url, e.client_id, "code", e.redirect_uri, SCOPE, state)
         return url
 
@@ -63,12 +66,12 @@ class IntuitOAuth:
         body = prepare_token_request(
             "authorization_code", code=code, redirect_uri=self._endpoints.redirect_uri
         )
-        return await self._token_request(body, "exchanging the authorisation code")
+        return await self._token_request(body, N_("exchanging the authorisation code"))
 
     async def refresh(self, refresh_token: str, *, within: float | None = None) -> Tokens:
         """Trade the refresh token for new tokens; the refresh token may come back rotated."""
         body = prepare_token_request("refresh_token", refresh_token=refresh_token)
-        return await self._token_request(body, "refreshing the access token", within)
+        return await self._token_request(body, N_("refreshing the access token"), within)
 
     async def revoke(self, token: str) -> None:
         """Revoke a refresh (or access) token at Intuit: the app leaves the company."""
@@ -77,7 +80,7 @@ class IntuitOAuth:
         url, headers, body = self._auth.prepare(
             "POST", self._endpoints.revoke_url, headers, json.dumps({"token": token})
         )
-        await self._post(url, headers, body, "revoking the QuickBooks connection")
+        await self._post(url, headers, body, N_("revoking the QuickBooks connection"))
 
     async def _token_request(self, body: str, action: str, within: float | None = None) -> Tokens:
         headers = {
@@ -107,27 +110,55 @@ class IntuitOAuth:
                 status = response.status
         except (TimeoutError, aiohttp.ClientError) as error:
             raise ServerError(
-                f"Intuit did not answer while {action} ({type(error).__name__})"
+                N_("Intuit did not answer while {action} ({problem})"),
+                action=action,
+                problem=type(error).__name__,
             ) from None
         # Status first, body second: 5xx/429 bodies are not promised to be JSON.
         if status == 429:
-            raise ThrottledError(f"Intuit is throttling {action}", intuit_tid=tid, status=status)
+            raise ThrottledError(
+                N_("Intuit is limiting requests while {action}"),
+                action=action,
+                intuit_tid=tid,
+                status=status,
+            )
         if status >= 500:
-            raise ServerError(f"Intuit failed while {action} (HTTP {status})", intuit_tid=tid)
+            raise ServerError(
+                N_("Intuit failed while {action} (HTTP {http})"),
+                action=action,
+                http=str(status),
+                intuit_tid=tid,
+            )
         payload = _json_object(text)
         if status == 200:
             return payload
         code = str(payload.get("error") or f"http_{status}")
         described = payload.get("error_description")
-        sentence = f"Intuit refused {action}: {code}" + (f" ({described})" if described else "")
+        message = (
+            N_("Intuit refused {action}: {code} ({described})")
+            if described
+            else N_("Intuit refused {action}: {code}")
+        )
         kind = InvalidGrant if code == "invalid_grant" else TokenError
-        raise kind(sentence, error=code, intuit_tid=tid, status=status)
+        raise kind(
+            message,
+            error=code,
+            intuit_tid=tid,
+            status=status,
+            action=action,
+            code=code,
+            described=str(described),
+        )
 
     def _tokens(self, payload: Mapping[str, Any], action: str) -> Tokens:
         # A 200 without both tokens must never overwrite stored ones (node-quickbooks #171).
         refresh, access = payload.get("refresh_token"), payload.get("access_token")
         if not isinstance(refresh, str) or not isinstance(access, str) or not refresh:
-            raise TokenError(f"Intuit answered {action} without tokens", error="invalid_response")
+            raise TokenError(
+                N_("Intuit answered {action} without tokens"),
+                error="invalid_response",
+                action=action,
+            )
         now = self._clock()
         return Tokens(
             refresh_token=refresh,

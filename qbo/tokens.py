@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from importer.domain.connections import TokenSet
 from importer.domain.errors import ConfigurationError, TokenKeyError
+from importer.domain.messages import N_, Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,27 +32,36 @@ class Tokens:
 
 
 class TokenCipher:
-    """Encrypt with the first key, decrypt with any of them (key rotation)."""
+    """Encrypt with the first key, decrypt with any of them (key rotation).
 
-    def __init__(self, keys: Sequence[str | bytes]) -> None:
+    source names where the keys come from, for the messages (TOKEN_ENCRYPTION_KEY, a key file).
+    """
+
+    def __init__(
+        self, keys: Sequence[str | bytes], *, source: str | Text = "TOKEN_ENCRYPTION_KEY"
+    ) -> None:
+        self._source = source
         if not keys:
-            raise ConfigurationError("TOKEN_ENCRYPTION_KEY holds no key")
+            raise ConfigurationError(N_("{source} holds no key"), source=source)
         try:
             self._fernet = MultiFernet([Fernet(key) for key in keys])
             self._primary = base64.urlsafe_b64decode(keys[0])
         except ValueError as error:
             raise ConfigurationError(
-                "TOKEN_ENCRYPTION_KEY must be comma-separated Fernet keys "
-                "(32 url-safe base64-encoded bytes each)"
+                N_(
+                    "{source} must be comma-separated Fernet keys "
+                    "(32 url-safe base64-encoded bytes each)"
+                ),
+                source=source,
             ) from error
 
     def __repr__(self) -> str:
         return "TokenCipher(<keys hidden>)"
 
     @classmethod
-    def from_text(cls, text: str) -> TokenCipher:
+    def from_text(cls, text: str, *, source: str | Text = "TOKEN_ENCRYPTION_KEY") -> TokenCipher:
         """Build from a comma-separated key list: the first encrypts, all decrypt."""
-        return cls([part.strip() for part in text.split(",") if part.strip()])
+        return cls([part.strip() for part in text.split(",") if part.strip()], source=source)
 
     @staticmethod
     def generate_key() -> str:
@@ -73,8 +83,11 @@ class TokenCipher:
             return self._fernet.decrypt(value.encode()).decode()
         except InvalidToken:
             raise TokenKeyError(
-                "stored QuickBooks tokens cannot be decrypted with TOKEN_ENCRYPTION_KEY; "
-                "restore the old key (keep it after the new one) or reconnect QuickBooks"
+                N_(
+                    "stored QuickBooks tokens cannot be decrypted with {source}; restore the old "
+                    "key (keep it after the new one) or reconnect QuickBooks"
+                ),
+                source=self._source,
             ) from None
 
     def rotate(self, value: str) -> str:

@@ -22,7 +22,7 @@ from bot.render.blocks import (
 from i18n import _, format_number, texts
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job, JobStatus
-from importer.domain.model import Kind, SkipReason
+from importer.domain.model import Kind
 from importer.services.status import AccountStatus
 
 
@@ -124,17 +124,6 @@ def _run_status(value: str, locale: str) -> str:
     return names.get(value, value)
 
 
-def _counts_line(counts: Mapping[str, Any], locale: str) -> str:
-    parts = [texts.imported(int(counts.get("imported", 0)), locale)]
-    for reason in SkipReason:
-        count = int((counts.get("skipped") or {}).get(reason.value, 0))
-        if count:
-            parts.append(texts.skipped(reason, count, locale))
-    if counts.get("failed"):
-        parts.append(texts.failed(int(counts["failed"]), locale))
-    return "; ".join(parts)
-
-
 def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
     """The one message that shows an import while it runs."""
     blocks: list[Block] = []
@@ -178,7 +167,7 @@ def summary_blocks(job: Job, locale: str) -> list[dict[str, Any]]:
         if not isinstance(counts, Mapping):
             blocks.append(section(_("*{kind}*: not imported", locale, kind=name)))
             continue
-        blocks.append(section(f"*{name}*: {_counts_line(counts, locale)}"))
+        blocks.append(section(f"*{name}*: {texts.counts_line(counts, locale)}"))
         any_skipped = any_skipped or any((counts.get("skipped") or {}).values())
     if job.error:
         blocks.append(section(_("The import stopped: {reason}", locale, reason=escape(job.error))))

@@ -8,8 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from importer.domain.errors import NotConnected, ReconnectNeeded, UserError
+from importer.domain.messages import N_
 
-RECONNECT_REASON = "QuickBooks no longer accepts the saved authorisation; an admin must reconnect"
+RECONNECT_REASON = N_(
+    "QuickBooks no longer accepts the saved authorisation; an admin must reconnect"
+)
 
 
 # Intuit's company ids are decimal numbers (16 to 19 digits in practice).
@@ -71,7 +74,7 @@ class QboConnection:
 def usable(connection: QboConnection | None) -> QboConnection:
     """Return the connection if imports may use it; raise NotConnected or ReconnectNeeded."""
     if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
-        raise NotConnected("this account is not connected to QuickBooks; connect it first")
+        raise NotConnected(N_("this account is not connected to QuickBooks; connect it first"))
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
         raise ReconnectNeeded(connection.status_reason or RECONNECT_REASON)
     return connection

@@ -1,19 +1,46 @@
 """The project's own errors: what adapters raise through the ports and entry points show.
 
-Each carries a sentence a person can read; entry points print it as one line, never a trace.
+Each carries a sentence a person can read, as a message (an English msgid marked with N_, with
+{placeholders}) and the values that fill it: str(error) is the English sentence, and an entry
+point shows `error.text` in the reader's language (i18n.explain). Entry points print it as one
+line, never a trace.
+
+    raise UserError(N_("No client named {name!r}."), name=name)
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from importer.domain.jobs import Job
+from importer.domain.messages import N_, OneOf, Text, english
 from importer.domain.runs import ImportRun
 
 
-class UserError(Exception):
+class ReadableError(Exception):
+    """An error whose message a person reads, in any language the catalogues have."""
+
+    def __init__(self, message: str, /, **values: Any) -> None:
+        super().__init__(english(message, values))
+        self.message = message
+        self.values = values
+
+    @property
+    def text(self) -> Text:
+        """The message and its values, for i18n to show in the reader's language."""
+        return Text(self.message, self.values)
+
+
+class UserError(ReadableError):
     """A mistake the user can fix; the message says how."""
 
 
-class ConfigurationError(Exception):
+class InvalidValue(UserError):
+    """A value a person typed breaks a rule (an empty name, an unknown currency): a bad
+    argument, refused before anything is done; the message says the rule."""
+
+
+class ConfigurationError(ReadableError):
     """The configuration is missing or wrong; the message names the variable."""
 
 
@@ -22,7 +49,8 @@ class NoSuchAccount(UserError):
 
     def __init__(self, name: str) -> None:
         super().__init__(
-            f"No account named {name!r}. Create it with: invoice2go accounts create {name!r}"
+            N_("No account named {name!r}. Create it with: invoice2go accounts create {name!r}"),
+            name=name,
         )
         self.name = name
 
@@ -30,17 +58,28 @@ class NoSuchAccount(UserError):
 class PlanNotEnabled(UserError):
     """The account's plan does not include the QuickBooks integration (R6)."""
 
-    def __init__(self, plan: str, enabled: tuple[str, ...]) -> None:
-        plans = " / ".join(enabled)
-        super().__init__(
-            f"The {plan} plan does not include the QuickBooks integration. Upgrade to {plans} "
-            "to import; what was imported stays."
-        )
+    def __init__(self, plan: str, enabled: tuple[str, ...], *, imported: bool = False) -> None:
+        if not enabled:
+            message = N_(
+                "The {plan} plan does not include the QuickBooks integration, and no plan "
+                "includes it on this service."
+            )
+        elif imported:
+            message = N_(
+                "The {plan} plan does not include the QuickBooks integration. Upgrade to "
+                "{plans} to import; what was imported stays."
+            )
+        else:
+            message = N_(
+                "The {plan} plan does not include the QuickBooks integration. Upgrade to "
+                "{plans} to import."
+            )
+        super().__init__(message, plan=plan, plans=OneOf(enabled))
         self.plan = plan
         self.enabled = enabled
 
 
-class StoreError(Exception):
+class StoreError(ReadableError):
     """A storage failure worth one clear line to the user."""
 
 
@@ -56,7 +95,11 @@ class RunInProgress(StoreError):
     """Another import of the same account and kind is running (R8)."""
 
     def __init__(self, run: ImportRun) -> None:
-        super().__init__(f"an import of {run.kind} is already running ({run.id})")
+        super().__init__(
+            N_("An import of {kind} is already running ({run})."),
+            kind=run.kind.noun,
+            run=run.id,
+        )
         self.run = run
 
 
@@ -73,21 +116,33 @@ class LeaseLost(StoreError):
     """This worker no longer owns the run: another one took it over."""
 
 
-class QboError(Exception):
+class QboError(ReadableError):
     """A QuickBooks Online failure: a human sentence plus Intuit's support id (intuit_tid)."""
 
-    def __init__(self, message: str, *, intuit_tid: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        /,
+        *,
+        intuit_tid: str | None = None,
+        status: int | None = None,
+        **values: Any,
+    ) -> None:
+        super().__init__(message, **values)
         self.intuit_tid = intuit_tid
         self.status = status
 
-    def __str__(self) -> str:
-        return (
-            self.message
-            if not self.intuit_tid
-            else f"{self.message} (intuit_tid {self.intuit_tid})"
+    @property
+    def text(self) -> Text:
+        said = Text(self.message, self.values)
+        if not self.intuit_tid:
+            return said
+        return Text(
+            N_("{said} (intuit_tid {intuit_tid})"), {"said": said, "intuit_tid": self.intuit_tid}
         )
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 class ThrottledError(QboError):
@@ -102,9 +157,16 @@ class ValidationError(QboError):
     """QuickBooks rejected the request itself (bad query, stale object, duplicate name…)."""
 
     def __init__(
-        self, message: str, *, code: str, intuit_tid: str | None = None, status: int | None = None
+        self,
+        message: str,
+        /,
+        *,
+        code: str,
+        intuit_tid: str | None = None,
+        status: int | None = None,
+        **values: Any,
     ) -> None:
-        super().__init__(message, intuit_tid=intuit_tid, status=status)
+        super().__init__(message, intuit_tid=intuit_tid, status=status, **values)
         self.code = code
 
 
@@ -120,9 +182,16 @@ class TokenError(QboError):
     """Intuit's token endpoint refused a request; error is the OAuth error code."""
 
     def __init__(
-        self, message: str, *, error: str, intuit_tid: str | None = None, status: int | None = None
+        self,
+        message: str,
+        /,
+        *,
+        error: str,
+        intuit_tid: str | None = None,
+        status: int | None = None,
+        **values: Any,
     ) -> None:
-        super().__init__(message, intuit_tid=intuit_tid, status=status)
+        super().__init__(message, intuit_tid=intuit_tid, status=status, **values)
         self.error = error
 
 

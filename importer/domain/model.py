@@ -10,6 +10,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from importer.domain.messages import N_, Msgid
+
 PLANS = ("starter", "professional", "premium")
 
 
@@ -18,6 +20,14 @@ class Kind(StrEnum):
 
     CLIENTS = "clients"
     ITEMS = "items"
+
+    @property
+    def noun(self) -> Msgid:
+        """The kind as a word in a sentence ("an import of clients"), translated where shown."""
+        return _NOUNS[self]
+
+
+_NOUNS = {Kind.CLIENTS: N_("clients"), Kind.ITEMS: N_("items")}
 
 
 class SkipReason(StrEnum):

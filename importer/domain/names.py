@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_NAME_LENGTH = 500
+# QBO refuses tabs and line breaks in names; so do hand-typed names (they would break lists).
+# Tabs and line breaks: a typed name holding them is refused (a QBO one is cleaned instead).
+_BREAKS = re.compile("[\t\n\v\f\r\x85\u2028\u2029]")
 
 _QUOTE_FORMS = {
     # apostrophes and single quotes
@@ -115,3 +119,8 @@ def is_valid_name(name: str, key: str | None = None) -> bool:
         except UnicodeEncodeError:
             return False
     return bool(name_key(shown) if key is None else key)
+
+
+def has_tab_or_line_break(name: str) -> bool:
+    """Tell whether a name holds a tab or a line break inside it."""
+    return bool(_BREAKS.search(name.strip()))

@@ -19,7 +19,8 @@ class Plans:
         """Tell whether accounts on this plan may connect to and import from QuickBooks."""
         return plan in self.enabled
 
-    def require_qbo(self, account: Account) -> None:
-        """Refuse an account whose plan lacks the integration, with the upgrade message (R6)."""
+    def require_qbo(self, account: Account, *, imported: bool = False) -> None:
+        """Refuse an account whose plan lacks the integration, with the upgrade message (R6);
+        imported says whether it holds imported records (they stay)."""
         if not self.allows_qbo(account.plan):
-            raise PlanNotEnabled(account.plan, tuple(sorted(self.enabled)))
+            raise PlanNotEnabled(account.plan, tuple(sorted(self.enabled)), imported=imported)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from importer.domain.connections import QboConnection, TokenSet
 from importer.domain.model import Kind
-from importer.ports.source import RecordSource
+from importer.ports.source import PauseListener, RecordSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,14 @@ class QboCompanies(Protocol):
     """A connected company: read for imports, and its income accounts for the wizard."""
 
     def source(
-        self, connection: QboConnection, record_ids: Mapping[Kind, Sequence[str]] | None = None
+        self,
+        connection: QboConnection,
+        record_ids: Mapping[Kind, Sequence[str]] | None = None,
+        *,
+        on_pause: PauseListener | None = None,
     ) -> RecordSource:
-        """Return the company (or only these records of it) as a source for the engine."""
+        """Return the company (or only these records of it) as a source for the engine;
+        on_pause hears of each wait QuickBooks imposes."""
         ...
 
     async def income_accounts(self, connection: QboConnection) -> list[IncomeAccount]:

@@ -50,8 +50,8 @@ class RecordBook(Protocol):
         """Return records ordered by name key, optionally those whose key contains search."""
         ...
 
-    async def count_records(self, account_id: str, kind: Kind) -> int:
-        """Return how many clients or items the account holds."""
+    async def count_records(self, account_id: str, kind: Kind, *, search: str | None = None) -> int:
+        """Return how many clients or items the account holds (whose name contains search)."""
         ...
 
     async def find_record(self, account_id: str, kind: Kind, key: str) -> Record | None:

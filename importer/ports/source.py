@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from importer.domain.model import Kind
 from importer.domain.rules import Candidate
+
+# Told, before the source waits, how many seconds QBO makes it wait (a 429: it limits requests).
+PauseListener = Callable[[float], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)

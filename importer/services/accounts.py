@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from importer.domain.errors import NoSuchAccount, UserError
-from importer.domain.model import Account
-from importer.domain.names import MAX_NAME_LENGTH, display_name, is_valid_name
+from importer.domain.errors import AccountExists, InvalidValue, NoSuchAccount
+from importer.domain.inputs import checked_currency, checked_name
+from importer.domain.messages import N_, OneOf
+from importer.domain.model import PLANS, Account
 from importer.domain.plans import Plans
 from importer.ports.accounts import AccountStore
 
@@ -19,14 +20,24 @@ class AccountService:
         self._plans = plans
 
     async def create(self, name: str, plan: str | None = None, currency: str = "USD") -> Account:
-        """Create an account on a plan (the deployment's default plan unless given)."""
-        if not is_valid_name(name):
-            raise UserError(
-                f"an account name cannot be empty or longer than {MAX_NAME_LENGTH} characters"
+        """Create an account on a plan (the deployment's default plan unless given); a name,
+        plan or currency the rules refuse raises InvalidValue, a taken name AccountExists."""
+        clean = checked_name(name)
+        code = checked_currency(currency)
+        if plan is not None and plan not in PLANS:
+            raise InvalidValue(
+                N_("{plan!r} is not a plan; the plans are {choices}."),
+                plan=plan,
+                choices=OneOf(PLANS),
             )
-        return await self._accounts.create_account(
-            display_name(name), plan or self._plans.default, currency.upper()
-        )
+        try:
+            return await self._accounts.create_account(clean, plan or self._plans.default, code)
+        except AccountExists:
+            existing = await self._accounts.find_account(clean)
+            raise AccountExists(
+                N_("An account named {name!r} already exists."),
+                name=existing.name if existing else clean,
+            ) from None
 
     async def named(self, name: str) -> Account:
         """Return the named account, or raise NoSuchAccount saying how to create it."""

@@ -26,12 +26,13 @@ from importer.domain.errors import (
     TokenError,
     UserError,
 )
+from importer.domain.messages import N_
 from importer.domain.model import Account, Kind
 from importer.domain.plans import Plans
 from importer.ports.accounts import AccountStore
 from importer.ports.connections import ConnectionStore
 from importer.ports.qbo import Grant, IncomeAccount, QboCompanies, QboSignIn
-from importer.ports.source import RecordSource
+from importer.ports.source import PauseListener, RecordSource
 from importer.services.oauth_states import OAuthStates
 
 log = logging.getLogger(__name__)
@@ -185,15 +186,28 @@ class ConnectionService:
         self._plans.require_qbo(account)
         return await self.connection(account.id)
 
+    async def attached(self, account_id: str) -> QboConnection | None:
+        """Return the company the account is attached to (usable or not), None if none."""
+        connection = await self._connections.get_connection(account_id)
+        if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
+            return None
+        return connection
+
     async def connection(self, account_id: str) -> QboConnection:
         """Return the account's usable connection, or raise NotConnected / ReconnectNeeded."""
         return usable(await self._connections.get_connection(account_id))
 
     async def source_for(
-        self, account_id: str, record_ids: Mapping[Kind, Sequence[str]] | None = None
+        self,
+        account_id: str,
+        record_ids: Mapping[Kind, Sequence[str]] | None = None,
+        *,
+        on_pause: PauseListener | None = None,
     ) -> RecordSource:
-        """Return the account's company (or only these records of it) as a record source."""
-        return self._companies.source(await self.connection(account_id), record_ids)
+        """Return the account's company (or only these records of it) as a record source;
+        on_pause hears of each wait QuickBooks imposes."""
+        connection = await self.connection(account_id)
+        return self._companies.source(connection, record_ids, on_pause=on_pause)
 
     async def income_accounts(self, account_id: str) -> list[IncomeAccount]:
         """Return the company's active Income accounts, by name."""
@@ -215,7 +229,7 @@ class ConnectionService:
         """Revoke the tokens at Intuit and mark the connection disconnected; data stays."""
         connection = await self._connections.get_connection(account_id)
         if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
-            raise NotConnected("this account is not connected to QuickBooks")
+            raise NotConnected(N_("this account is not connected to QuickBooks"))
         try:
             await self._sign_in.revoke(connection.tokens)
         except (ServerError, ThrottledError):

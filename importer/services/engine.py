@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Where a run stands after a page: shown live to the user."""
+    """Where a run stands after a page: shown live to the user. paused_until is set while
+    QuickBooks makes the import wait (it limits requests): when it goes on."""
 
     run_id: str
     kind: Kind
@@ -48,6 +49,7 @@ class Progress:
     total: int | None
     pages: int
     resumed: bool
+    paused_until: datetime | None = None
 
 
 ProgressListener = Callable[[Progress], Awaitable[None]]
@@ -126,6 +128,8 @@ class ImportEngine:
         run = state.run
         RUN_ID.set(run.id)
         try:
+            if on_progress is not None:
+                await on_progress(self._progress(state))  # started: nothing read yet
             if state.resumed:
                 log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)
             else:

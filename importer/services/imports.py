@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from importer.domain.errors import QboError, RunInProgress, ServerError, ThrottledError
+from importer.domain.errors import (
+    QboError,
+    ReadableError,
+    ReconnectNeeded,
+    RunInProgress,
+    ServerError,
+    ThrottledError,
+)
+from importer.domain.messages import Text
 from importer.domain.model import Account, Counts, Kind
 from importer.domain.plans import Plans
 from importer.domain.runs import ImportRun
+from importer.ports.clock import Clock, utcnow
 from importer.ports.runs import RunHistory
-from importer.ports.source import RecordSource
+from importer.ports.source import PauseListener, RecordSource
 from importer.services.engine import ImportEngine, Progress, ProgressListener
+
+log = logging.getLogger(__name__)
 
 # The words that name what to import, in English and Spanish, as commands take them.
 KIND_WORDS: dict[str, tuple[Kind, ...]] = {
@@ -28,7 +41,8 @@ KIND_WORDS: dict[str, tuple[Kind, ...]] = {
 
 @dataclass
 class KindOutcome:
-    """How the import of one kind ended: a finished run, a running one, or an error."""
+    """How the import of one kind ended: a finished run, a running one, an error, or why it
+    did not run at all (not_run)."""
 
     kind: Kind
     run: ImportRun | None = None
@@ -37,9 +51,21 @@ class KindOutcome:
     # The failure may pass by itself (QuickBooks down or throttled): trying later can help.
     retryable: bool = False
     resumed: bool = False
+    # The error as a message, for a reader in any language (error is its English sentence).
+    problem: Text | None = field(default=None, repr=False)
+    # QuickBooks no longer accepts the saved authorisation: an admin must connect again.
+    needs_reconnect: bool = False
+    not_run: Text | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Tell whether this kind's import stopped on an error."""
+        return self.error is not None
 
     def as_json(self) -> dict[str, Any]:
         """Return the --json shape documented in the README."""
+        if self.not_run is not None:
+            return {"status": "not_run", "reason": str(self.not_run)}
         run = self.run or self.running
         counts = run.counts if run else Counts()
         status = "running" if self.running else (run.status.value if run else "failed")
@@ -77,15 +103,67 @@ class ImportReport:
             data[outcome.kind.value] = outcome.as_json()
         return data
 
+    @classmethod
+    def not_started(
+        cls, account: Account, kinds: Sequence[Kind], error: ReadableError
+    ) -> ImportReport:
+        """Return the report of an import refused before it began: every kind not run, why."""
+        return cls(account, None, [KindOutcome(kind, not_run=error.text) for kind in kinds])
+
 
 class Sources(Protocol):
     """Where an account's records come from: its connected QBO company."""
 
     async def source_for(
-        self, account_id: str, record_ids: Mapping[Kind, Sequence[str]] | None = None
+        self,
+        account_id: str,
+        record_ids: Mapping[Kind, Sequence[str]] | None = None,
+        *,
+        on_pause: PauseListener | None = None,
     ) -> RecordSource:
-        """Return the account's company (or only these records of it); NotConnected if none."""
+        """Return the account's company (or only these records of it); NotConnected if none.
+        on_pause hears of every wait QuickBooks imposes (it limits requests)."""
         ...
+
+
+@dataclass
+class _Pause:
+    """The wait QuickBooks imposes on an import, told once to whoever follows it."""
+
+    account: Account
+    clock: Clock
+    on_progress: ProgressListener | None
+    last: dict[Kind, Progress] = field(default_factory=dict)
+    done: set[Kind] = field(default_factory=set)
+    until: datetime | None = None
+
+    def stamped(self, progress: Progress) -> Progress:
+        """Return progress with the pause it happens in, if one is on."""
+        self.last[progress.kind] = progress
+        if self.until is not None and self.clock() < self.until:
+            return replace(progress, paused_until=self.until)
+        return progress
+
+    async def begin(self, seconds: float) -> None:
+        """Tell of a new wait, unless it only repeats the one already told."""
+        now = self.clock()
+        until = now + timedelta(seconds=seconds)
+        if self.until is not None and now < self.until and until <= self.until + _SAME_PAUSE:
+            return
+        self.until = until
+        log.info(
+            "QuickBooks is limiting requests for account %r; going on at %s",
+            self.account.name,
+            until.isoformat(timespec="seconds"),
+        )
+        if self.on_progress is not None:
+            for kind, progress in list(self.last.items()):
+                if kind not in self.done:
+                    await self.on_progress(replace(progress, paused_until=until))
+
+
+# Several requests refused at once make as many waits of about the same length: one pause.
+_SAME_PAUSE = timedelta(seconds=2)
 
 
 class ImportService:
@@ -97,11 +175,14 @@ class ImportService:
         sources: Sources,
         runs: RunHistory,
         plans: Plans,
+        *,
+        clock: Clock = utcnow,
     ) -> None:
         self._engine = engine
         self._sources = sources
         self._runs = runs
         self._plans = plans
+        self._clock = clock
 
     async def run(
         self,
@@ -113,13 +194,15 @@ class ImportService:
         finished: Mapping[Kind, ImportRun] | None = None,
     ) -> ImportReport:
         """Import the kinds side by side (they share the company's request limits); a failure
-        of one is reported in its outcome, not raised, and the others go on.
+        of one is reported in its outcome, not raised, and the others go on. While QuickBooks
+        makes the import wait, progress carries when it goes on (paused_until).
 
         finished holds runs this same request completed before it was interrupted (a job
         carried out again): those kinds are reported from their runs, not imported again.
         """
-        self._plans.require_qbo(account)
-        source = await self._sources.source_for(account.id, record_ids)
+        await self._require_plan(account)
+        pause = _Pause(account, self._clock, on_progress)
+        source = await self._sources.source_for(account.id, record_ids, on_pause=pause.begin)
         done = dict(finished or {})
         report = ImportReport(
             account,
@@ -130,6 +213,7 @@ class ImportService:
         async def one(outcome: KindOutcome) -> None:
             async def listen(progress: Progress) -> None:
                 outcome.resumed = progress.resumed
+                progress = pause.stamped(progress)
                 if on_progress is not None:
                     await on_progress(progress)
 
@@ -140,9 +224,13 @@ class ImportService:
                 outcome.running = busy.run
             except QboError as error:
                 outcome.error = str(error)
+                outcome.problem = error.text
+                outcome.needs_reconnect = isinstance(error, ReconnectNeeded)
                 outcome.retryable = isinstance(error, ServerError | ThrottledError)
                 latest = await self._runs.list_runs(account.id, kind, limit=1)
                 outcome.run = latest[0] if latest else None
+            finally:
+                pause.done.add(kind)
 
         tasks = [
             asyncio.ensure_future(one(outcome))
@@ -159,3 +247,11 @@ class ImportService:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         return report
+
+    async def _require_plan(self, account: Account) -> None:
+        """Refuse an account whose plan lacks the integration (R6), saying that what it
+        imported stays only when it imported something."""
+        if self._plans.allows_qbo(account.plan):
+            return
+        runs = await self._runs.list_runs(account.id, limit=50)
+        self._plans.require_qbo(account, imported=any(run.counts.imported for run in runs))

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from importer.domain.errors import SignInLinkExpired, SignInLinkInvalid, SignInLinkUsed
+from importer.domain.messages import N_
 from importer.ports.clock import Clock
 from importer.ports.connections import OAuthStateStore
 
@@ -51,21 +52,21 @@ class OAuthStates:
         body, _, signature = state.rpartition(".")
         nonce, _, expires = body.partition(".")
         if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
-            raise SignInLinkInvalid("the QuickBooks sign-in link is not valid; start again")
+            raise SignInLinkInvalid(N_("the QuickBooks sign-in link is not valid; start again"))
         if not expires.isdigit() or int(expires) <= self._clock().timestamp():
-            raise SignInLinkExpired("the QuickBooks sign-in link has expired; start again")
+            raise SignInLinkExpired(N_("the QuickBooks sign-in link has expired; start again"))
         return nonce
 
     async def check(self, state: str) -> dict[str, Any]:
         """Return the data of a state that can still be redeemed, without redeeming it."""
         data = await self._store.get_oauth_state(self._nonce(state))
         if data is None:
-            raise SignInLinkUsed("the QuickBooks sign-in link was already used; start again")
+            raise SignInLinkUsed(N_("the QuickBooks sign-in link was already used; start again"))
         return data
 
     async def redeem(self, state: str) -> dict[str, Any]:
         """Return the data of a state once; raise OAuthStateError if forged, used or expired."""
         data = await self._store.take_oauth_state(self._nonce(state))
         if data is None:
-            raise SignInLinkUsed("the QuickBooks sign-in link was already used; start again")
+            raise SignInLinkUsed(N_("the QuickBooks sign-in link was already used; start again"))
         return data

@@ -212,6 +212,7 @@ class Worker:
                 "seen": update.counts.seen,
                 "total": update.total,
                 "resumed": update.resumed,
+                "paused_until": update.paused_until.isoformat() if update.paused_until else None,
                 **update.counts.as_dict(),
             }
             now = time.monotonic()

@@ -6,35 +6,47 @@ import argparse
 import getpass
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from importer.domain.errors import UserError
-from importer.services.imports import KIND_WORDS
-from invoice2go.bootstrap import Services
-from invoice2go.cli import service_commands
+from i18n import _
+from importer.domain.errors import ConfigurationError, QboError, UserError
+from importer.domain.messages import N_
+from importer.services.imports import KIND_WORDS, ImportReport
 from invoice2go.cli.progress import progress_display
 from invoice2go.cli.render import account_json, summary_lines
-from invoice2go.i18n import t
+
+if TYPE_CHECKING:  # the store and HTTP stack load only when a command runs
+    from invoice2go.bootstrap import Services
 
 
 async def migrate(services: Services, args: argparse.Namespace) -> int:
     await services.store.migrate()
     where = services.settings.database_url.split("@")[-1]
-    print(t("migrated", args.locale, where=where))
+    print(_("The database is ready ({where}).", args.locale, where=where))
     return 0
 
 
 async def accounts(services: Services, args: argparse.Namespace) -> int:
     if args.action == "autoimport":
+        from invoice2go.cli import service_commands
+
         return await service_commands.autoimport(services, args)
     if args.action == "create":
         account = await services.accounts.create(args.name, args.plan, args.currency)
-        print(t("account.created", args.locale, name=account.name, plan=account.plan))
+        print(
+            _(
+                "Created account {name!r} on the {plan} plan.",
+                args.locale,
+                name=account.name,
+                plan=account.plan,
+            )
+        )
         return 0
     rows = await services.accounts.all()
     if args.json:
         print(json.dumps([account_json(a) for a in rows], ensure_ascii=False))
     elif not rows:
-        print(t("none", args.locale))
+        print(_("No accounts yet.", args.locale))
     for account in [] if args.json else rows:
         print(f"{account.name}\t{account.plan}\t{account.currency}\t{account.id}")
     return 0
@@ -43,7 +55,7 @@ async def accounts(services: Services, args: argparse.Namespace) -> int:
 def refresh_token(given: str | None, from_environment: str | None) -> str:
     """Return the refresh token of --refresh-token, of standard input (-) or QBO_REFRESH_TOKEN."""
     if given == "-":
-        where = "standard input"
+        where: str = N_("standard input")
         text = getpass.getpass("Intuit refresh token: ") if sys.stdin.isatty() else sys.stdin.read()
     elif given is not None:
         where, text = "--refresh-token", given
@@ -51,26 +63,32 @@ def refresh_token(given: str | None, from_environment: str | None) -> str:
         where, text = "QBO_REFRESH_TOKEN", from_environment
     else:
         raise UserError(
-            "give the refresh token on standard input with --refresh-token - "
-            "(or set QBO_REFRESH_TOKEN); on the command line it would show in ps"
+            N_(
+                "give the refresh token on standard input with --refresh-token - "
+                "(or set QBO_REFRESH_TOKEN); on the command line it would show in ps"
+            )
         )
     token = text.strip()
     if not token:
-        raise UserError(f"the refresh token from {where} is empty")
+        raise UserError(N_("the refresh token from {where} is empty"), where=where)
     return token
 
 
 async def connect(services: Services, args: argparse.Namespace) -> int:
+    from invoice2go.cli import service_commands
+
     if args.realm is None:
         if args.refresh_token is not None:
-            raise UserError("--refresh-token needs --realm: the company the token belongs to")
+            raise UserError(N_("--refresh-token needs --realm: the company the token belongs to"))
         return await service_commands.sign_in_link(services, args)
     token = refresh_token(args.refresh_token, services.settings.qbo_refresh_token)
     account = await services.accounts.named(args.account)
+    before = await services.connections.attached(account.id)
     connection = await services.connections.connect_with_refresh_token(account, args.realm, token)
     print(
-        t(
-            "connected",
+        _(
+            "Connected {account} to QuickBooks company {company} ({realm}), "
+            "home currency {currency}.",
             args.locale,
             account=account.name,
             company=connection.company_name or "?",
@@ -78,16 +96,38 @@ async def connect(services: Services, args: argparse.Namespace) -> int:
             currency=connection.home_currency or "?",
         )
     )
+    if before is not None and before.realm_id != connection.realm_id:
+        print(
+            _(
+                "It replaces QuickBooks company {company} ({realm}); the clients and items "
+                "imported from it stay.",
+                args.locale,
+                company=before.company_name or "?",
+                realm=before.realm_id,
+            )
+        )
     return 0
 
 
 async def import_command(services: Services, args: argparse.Namespace) -> int:
     if args.detach:
+        from invoice2go.cli import service_commands
+
         return await service_commands.detach(services, args)
     account = await services.accounts.named(args.account)
+    kinds = KIND_WORDS[args.what]
     show = not args.json and sys.stdout.isatty()
     async with progress_display(show, args.locale) as on_progress:
-        report = await services.imports.run(account, KIND_WORDS[args.what], on_progress=on_progress)
+        try:
+            report = await services.imports.run(account, kinds, on_progress=on_progress)
+        except (UserError, ConfigurationError, QboError) as error:
+            # Refused before any kind began (a kind's own failure is in its outcome): a script
+            # reading the JSON learns that none ran, and why; stderr says it too.
+            if not args.json:
+                raise
+            report = ImportReport.not_started(account, kinds, error)
+            print(json.dumps(report.as_json(), ensure_ascii=False))
+            raise
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:

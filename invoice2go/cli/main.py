@@ -1,28 +1,39 @@
-"""Run one command: read the settings, open the services, print one line on failure."""
+"""Run one command: read the settings, open the services, print one line on failure.
+
+Exit codes (the README's table): 0 done; 1 a user error or a failed import; 2 bad arguments or
+configuration (argparse's own refusals, a value the rules refuse, ConfigurationError); 3 an
+import of that kind already running (R8); 130 Ctrl-C; 141 the reader closed the output.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
+from i18n import N_, _, explain, pick_locale
 from importer.domain.errors import (
     ConfigurationError,
-    NoSuchAccount,
-    PlanNotEnabled,
-    QboError,
-    StoreError,
+    InvalidValue,
+    NotConnected,
+    ReadableError,
+    ReconnectNeeded,
     UserError,
 )
 from invoice2go import logs
-from invoice2go.bootstrap import Services, open_services
 from invoice2go.cli import commands, records, service_commands
 from invoice2go.cli.parser import build_parser
-from invoice2go.i18n import pick_locale, t
-from invoice2go.settings import Settings, SettingsError, load_settings
+from invoice2go.cli.render import reconnect_hint
+from invoice2go.cli.words import argparse_speaks
+from invoice2go.settings import Settings, language_from_environment, load_settings
 
-Command = Callable[[Services, argparse.Namespace], Awaitable[int]]
+if TYPE_CHECKING:  # the store and HTTP stack load only when a command runs (help stays quick)
+    from invoice2go.bootstrap import Services
+
+Command = Callable[["Services", argparse.Namespace], Awaitable[int]]
 
 COMMANDS: dict[str, Command] = {
     "migrate": commands.migrate,
@@ -34,6 +45,19 @@ COMMANDS: dict[str, Command] = {
     "jobs": service_commands.jobs,
 }
 
+# Commands that only read: a database that does not exist yet is read as an empty one, and
+# nothing is created on disk (other commands create it, as `migrate` does).
+READ_ONLY = {
+    ("accounts", "list"),
+    ("clients", "list"),
+    ("items", "list"),
+    ("jobs", "list"),
+}
+
+BAD_ARGUMENTS = 2
+STOPPED = 130
+PIPE_CLOSED = 141  # 128 + SIGPIPE, as other Unix tools end when the reader goes away
+
 
 def _require_simulator() -> None:
     """Fail with how to install the simulator when it is missing (it is an optional extra)."""
@@ -43,8 +67,10 @@ def _require_simulator() -> None:
         if error.name != "qbo_simulator":
             raise
         raise UserError(
-            "the QuickBooks simulator is not installed; install it with: "
-            "pip install './simulator' (from this repository) or make setup"
+            N_(
+                "the QuickBooks simulator is not installed; install it with: "
+                "pip install './simulator' (from this repository) or make setup"
+            )
         ) from None
 
 
@@ -78,28 +104,52 @@ async def dispatch(settings: Settings, args: argparse.Namespace) -> int:
     standalone = STANDALONE.get(args.command)
     if standalone is not None:
         return await standalone(settings, args)
-    async with open_services(settings) as services:
+    from invoice2go.bootstrap import open_services
+
+    read_only = (args.command, getattr(args, "action", None)) in READ_ONLY
+    async with open_services(settings, read_only=read_only) as services:
         return await COMMANDS[args.command](services, args)
 
 
-def one_line(error: BaseException, locale: str) -> str:
-    """Return the first line of an error's message, in the user's language where it has one."""
-    if isinstance(error, NoSuchAccount):
-        return t("error.no_account", locale, name=error.name)
-    if isinstance(error, PlanNotEnabled):
-        return t("error.plan", locale, plan=error.plan, plans=" / ".join(error.enabled))
-    return str(error).splitlines()[0] if str(error) else error.__class__.__name__
+def exit_code(error: ReadableError) -> int:
+    """Return the exit code of an error: 2 for bad arguments or configuration, else 1."""
+    return BAD_ARGUMENTS if isinstance(error, ConfigurationError | InvalidValue) else 1
+
+
+def one_line(error: ReadableError, args: argparse.Namespace) -> str:
+    """Return what an error says, in the user's language, with the command that fixes it."""
+    said = explain(error, args.locale).splitlines()[0]
+    account = getattr(args, "account", None)
+    if isinstance(error, ReconnectNeeded | NotConnected) and account and args.command != "connect":
+        again = isinstance(error, ReconnectNeeded)
+        said += "; " + reconnect_hint(account, None, args.locale, again=again)
+    return said
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"invoice2go: {message}", file=sys.stderr)
+    return code
+
+
+def _pipe_closed() -> int:
+    """End quietly when the reader of our output went away (`| head`)."""
+    # Python would flush stdout again at exit and complain: point it at nothing instead.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return PIPE_CLOSED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; user errors print one line and exit non-zero, never a trace."""
-    args = build_parser().parse_args(argv)
+    """Run the command line; errors print one line and exit non-zero, never a trace."""
+    locale = pick_locale(language_from_environment())
+    with argparse_speaks(locale):
+        args = build_parser(locale).parse_args(argv)
+    args.locale = locale
     try:
         settings = load_settings()
-    except SettingsError as error:
-        print(f"invoice2go: {error}", file=sys.stderr)
-        return 2
-    args.locale = pick_locale(settings.lang)
+    except ConfigurationError as error:
+        return _fail(explain(error, locale), BAD_ARGUMENTS)
     if args.command in SERVICE_PROCESSES:
         logs.configure(settings.log_level, settings.secret_values())
     else:
@@ -107,14 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
         logs.configure(level, settings.secret_values(), json=False)
     try:
-        return asyncio.run(dispatch(settings, args))
-    except (UserError, StoreError, ConfigurationError, QboError) as error:
-        print(f"invoice2go: {one_line(error, args.locale)}", file=sys.stderr)
-        return 1
+        code = asyncio.run(dispatch(settings, args))
+        sys.stdout.flush()  # here, where a closed pipe can still be told apart
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
+    except ReadableError as error:
+        return _fail(one_line(error, args), exit_code(error))
     except KeyboardInterrupt:
-        again = "; run the same command again to resume" if args.command == "import" else ""
-        print(f"invoice2go: stopped{again}", file=sys.stderr)
-        return 130
+        if args.command == "import":
+            return _fail(_("stopped; run the same command again to resume", locale), STOPPED)
+        return _fail(_("stopped", locale), STOPPED)
 
 
 if __name__ == "__main__":

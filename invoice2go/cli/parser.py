@@ -1,94 +1,153 @@
-"""The command line's grammar: every subcommand, its arguments and its help."""
+"""The command line's grammar: every subcommand, its arguments and its help, in the reader's
+language (help texts are catalogue messages: write them as _("…", locale))."""
 
 from __future__ import annotations
 
 import argparse
 
+from i18n import _
 from importer.domain.model import PLANS
 from importer.services.imports import KIND_WORDS
 from invoice2go.cli import records, service_commands
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the parser for every subcommand."""
+def build_parser(locale: str) -> argparse.ArgumentParser:
+    """Return the parser for every subcommand, its help in the locale's language."""
     parser = argparse.ArgumentParser(
         prog="invoice2go",
-        description="Import QuickBooks Online customers and items into an Invoice2go account.",
+        description=_(
+            "Import QuickBooks Online customers and items into an Invoice2go account.", locale
+        ),
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar=_("COMMAND", locale))
 
-    commands.add_parser("migrate", help="create the database's tables and indexes (idempotent)")
-    commands.add_parser("demo", help="the whole product on this machine, no credentials needed")
+    commands.add_parser(
+        "migrate", help=_("create the database's tables and indexes (idempotent)", locale)
+    )
+    commands.add_parser(
+        "demo", help=_("the whole product on this machine, no credentials needed", locale)
+    )
 
-    accounts = commands.add_parser("accounts", help="create and list invoicing accounts")
-    account_commands = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = account_commands.add_parser("create", help="create an account")
-    create.add_argument("name")
-    create.add_argument("--plan", choices=PLANS, help="plan (default: DEFAULT_PLAN)")
-    create.add_argument("--currency", default="USD", help="the account's currency (default USD)")
-    listing = account_commands.add_parser("list", help="list accounts")
-    listing.add_argument("--json", action="store_true", help="print JSON")
+    accounts = commands.add_parser("accounts", help=_("create and list invoicing accounts", locale))
+    account_commands = accounts.add_subparsers(
+        dest="action", required=True, metavar=_("ACTION", locale)
+    )
+    create = account_commands.add_parser("create", help=_("create an account", locale))
+    create.add_argument("name", metavar=_("NAME", locale))
+    create.add_argument(
+        "--plan", choices=PLANS, help=_("the account's plan (default: DEFAULT_PLAN)", locale)
+    )
+    create.add_argument(
+        "--currency",
+        default="USD",
+        metavar=_("CODE", locale),
+        help=_("the account's currency, an ISO 4217 code (default USD)", locale),
+    )
+    listing = account_commands.add_parser("list", help=_("list accounts", locale))
+    listing.add_argument("--json", action="store_true", help=_("print JSON", locale))
     auto = account_commands.add_parser(
-        "autoimport", help="import what QuickBooks webhooks announce, without being asked (J7)"
+        "autoimport",
+        help=_("import what QuickBooks webhooks announce, without being asked (J7)", locale),
     )
-    auto.add_argument("name")
+    auto.add_argument("name", metavar=_("NAME", locale))
     auto.add_argument("state", choices=("on", "off"))
 
     connect = commands.add_parser(
         "connect",
-        help="print the browser sign-in link, or attach a company with a refresh token",
-        description="Without --realm, print a link that signs in to QuickBooks in a browser. "
-        "With --realm, attach that company with a refresh token obtained elsewhere. A token on "
-        "the command line shows in ps and the shell history: prefer --refresh-token - (read "
-        "from standard input) or the QBO_REFRESH_TOKEN variable.",
+        help=_("print the browser sign-in link, or attach a company with a refresh token", locale),
+        description=_(
+            "Without --realm, print a link that signs in to QuickBooks in a browser. With "
+            "--realm, attach that company with a refresh token obtained elsewhere. A token on "
+            "the command line shows in ps and the shell history: prefer --refresh-token - (read "
+            "from standard input) or the QBO_REFRESH_TOKEN variable.",
+            locale,
+        ),
     )
-    connect.add_argument("--account", required=True, help="account name")
     connect.add_argument(
-        "--realm", help="the QBO company id (realmId, digits); without it, prints a sign-in link"
+        "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
+    )
+    connect.add_argument(
+        "--realm",
+        metavar="ID",
+        help=_("the QBO company id (realmId, digits); without it, prints a sign-in link", locale),
     )
     connect.add_argument(
         "--refresh-token",
         metavar="TOKEN",
-        help="an Intuit refresh token, or - to read it from standard input; "
-        "without this option, QBO_REFRESH_TOKEN is used",
+        help=_(
+            "an Intuit refresh token, or - to read it from standard input; without this "
+            "option, QBO_REFRESH_TOKEN is used",
+            locale,
+        ),
     )
 
-    importing = commands.add_parser("import", help="import clients, items or both from QBO")
-    importing.add_argument("--account", required=True, help="account name")
+    importing = commands.add_parser(
+        "import", help=_("import clients, items or both from QBO", locale)
+    )
+    importing.add_argument(
+        "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
+    )
     importing.add_argument(
         "what",
         choices=sorted(KIND_WORDS),
         metavar="clients|items|all",
-        help="what to import (also clientes, conceptos, todo)",
+        help=_("what to import (also clientes, conceptos, todo)", locale),
     )
-    importing.add_argument("--json", action="store_true", help="print the summary as JSON")
     importing.add_argument(
-        "--detach", action="store_true", help="queue the import for the workers; print its job id"
+        "--json", action="store_true", help=_("print the summary as JSON", locale)
+    )
+    importing.add_argument(
+        "--detach",
+        action="store_true",
+        help=_("queue the import for the workers; print its job id", locale),
     )
 
-    records.add_parsers(commands)
-    service_commands.add_parsers(commands)
+    records.add_parsers(commands, locale)
+    service_commands.add_parsers(commands, locale)
 
-    simulator = commands.add_parser("qbo-simulator", help="run the local QuickBooks stand-in")
+    simulator = commands.add_parser(
+        "qbo-simulator", help=_("run the local QuickBooks stand-in", locale)
+    )
     simulator.add_argument(
-        "--port", type=int, default=8765, help="port to listen on, 0 for any free one (8765)"
+        "--port",
+        type=int,
+        default=8765,
+        metavar="N",
+        help=_("port to listen on, 0 for any free one (default 8765)", locale),
     )
-    simulator.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    simulator.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=_("address to listen on (default 127.0.0.1)", locale),
+    )
     simulator.add_argument(
         "--customers",
         type=int,
         default=29,
-        help="customers in the company: 29 is Intuit's sample company, more are generated",
+        metavar="N",
+        help=_(
+            "customers in the company: 29 is Intuit's sample company, more are generated",
+            locale,
+        ),
     )
     simulator.add_argument(
-        "--items", type=int, default=18, help="items in the company (18, the sample company's)"
+        "--items",
+        type=int,
+        default=18,
+        metavar="N",
+        help=_("items in the company (default 18, the sample company's)", locale),
     )
     simulator.add_argument(
-        "--latency-ms", type=int, default=0, help="delay before every API answer, in ms (0)"
+        "--latency-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help=_("delay before every API answer, in ms (default 0)", locale),
     )
     simulator.add_argument(
         "--faults",
         default="",
-        help="faults to inject, e.g. 'throttle@3,503@start=201' (grammar in the README)",
+        metavar="SPEC",
+        help=_("faults to inject, e.g. 'throttle@3,503@start=201' (grammar in the README)", locale),
     )
     return parser

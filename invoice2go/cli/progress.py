@@ -1,23 +1,48 @@
-"""A live progress bar on a terminal; nothing at all when output is piped or JSON."""
+"""A live progress bar on a terminal, nothing of it when output is piped or JSON; a wait that
+QuickBooks imposes is told either way (above the bar, or on standard error)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+from i18n import _
 from importer.domain.model import Kind
 from importer.services.engine import Progress as ImportProgress
 from importer.services.engine import ProgressListener
-from invoice2go.i18n import t
+from invoice2go.cli.render import kind_title
+
+
+def pause_notice(until: datetime, locale: str) -> str:
+    """Return what a person reads while QuickBooks makes the import wait."""
+    at = until.astimezone().strftime("%H:%M:%S")  # the reader's clock
+    return _("QuickBooks is limiting requests; going on at {time}.", locale, time=at)
 
 
 @asynccontextmanager
-async def progress_display(show: bool, locale: str) -> AsyncIterator[ProgressListener | None]:
-    """Yield a progress listener drawing one bar per kind, or None when not shown."""
+async def progress_display(show: bool, locale: str) -> AsyncIterator[ProgressListener]:
+    """Yield a progress listener: one bar per kind when show, and each pause told once."""
+    told: set[datetime] = set()
+
+    def paused(progress: ImportProgress) -> str | None:
+        until = progress.paused_until
+        if until is None or until in told:
+            return None
+        told.add(until)
+        return pause_notice(until, locale)
+
     if not show:
-        yield None
+
+        async def on_pause_only(progress: ImportProgress) -> None:
+            notice = paused(progress)
+            if notice is not None:
+                print(notice, file=sys.stderr, flush=True)
+
+        yield on_pause_only
         return
     bars: dict[Kind, TaskID] = {}
     with Progress(
@@ -26,8 +51,13 @@ async def progress_display(show: bool, locale: str) -> AsyncIterator[ProgressLis
 
         async def on_progress(progress: ImportProgress) -> None:
             if progress.kind not in bars:
-                label = t(f"kind.{progress.kind.value}", locale)
+                label = kind_title(progress.kind, locale)
                 bars[progress.kind] = display.add_task(label, total=progress.total)
-            display.update(bars[progress.kind], completed=progress.counts.seen)
+            display.update(
+                bars[progress.kind], completed=progress.counts.seen, total=progress.total
+            )
+            notice = paused(progress)
+            if notice is not None:
+                display.console.print(notice)
 
         yield on_progress

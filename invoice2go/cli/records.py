@@ -4,55 +4,106 @@ from __future__ import annotations
 
 import argparse
 import json
-from decimal import Decimal, InvalidOperation
-from typing import Any
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from i18n import N_, _, explain, ngettext
+from importer.domain.errors import InvalidValue
+from importer.domain.inputs import checked_bound, parsed_price, price_text
 from importer.domain.model import Kind
-from invoice2go.bootstrap import Services
+from importer.services.records import DEFAULT_LIMIT, RecordPage
 from invoice2go.cli.render import record_json
-from invoice2go.i18n import t
+
+if TYPE_CHECKING:  # the store and HTTP stack load only when a command runs
+    from invoice2go.bootstrap import Services
 
 
-def _price(text: str) -> str:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(
-            f"not a price: {text!r} (use digits, e.g. 12.50)"
-        ) from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"not a price: {text!r}")
-    return str(value)
+def _typed(check: Callable[[str], Any], locale: str) -> Callable[[str], Any]:
+    """Return an argparse type that applies a rule of the domain, refusing in the locale."""
+
+    def convert(text: str) -> Any:
+        try:
+            return check(text)
+        except InvalidValue as error:
+            raise argparse.ArgumentTypeError(explain(error, locale)) from None
+
+    return convert
 
 
-def add_parsers(commands: Any) -> None:
-    """Add the clients and items subcommands."""
+HELP: dict[Kind, dict[str, str]] = {
+    Kind.CLIENTS: {
+        "parser": N_("list, add and delete clients"),
+        "list": N_("list clients, by name"),
+        "add": N_("add a client by hand"),
+        "delete": N_("delete clients by name or id; they are not imported again"),
+    },
+    Kind.ITEMS: {
+        "parser": N_("list, add and delete items"),
+        "list": N_("list items, by name"),
+        "add": N_("add an item by hand"),
+        "delete": N_("delete items by name or id; they are not imported again"),
+    },
+}
+
+
+def add_parsers(commands: Any, locale: str) -> None:
+    """Add the clients and items subcommands, their help in the locale's language."""
+    bound = _typed(checked_bound, locale)
     for kind in Kind:
-        noun = "client" if kind is Kind.CLIENTS else "item"
-        parser = commands.add_parser(kind.value, help=f"list, add and delete {kind.value}")
-        actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        texts = HELP[kind]
+        parser = commands.add_parser(kind.value, help=_(texts["parser"], locale))
+        actions = parser.add_subparsers(dest="action", required=True, metavar=_("ACTION", locale))
 
-        listing = actions.add_parser("list", help=f"list {kind.value}, by name")
-        listing.add_argument("--account", required=True, help="account name")
-        listing.add_argument("--search", help="only names containing this text")
-        listing.add_argument("--limit", type=int, default=50)
-        listing.add_argument("--offset", type=int, default=0)
-        listing.add_argument("--json", action="store_true", help="print JSON")
-
-        add = actions.add_parser("add", help=f"add a {noun} by hand")
-        add.add_argument("--account", required=True, help="account name")
-        add.add_argument("name")
-        if kind is Kind.ITEMS:
-            add.add_argument("--price", type=_price, help="unit price, e.g. 12.50")
-        else:
-            add.add_argument("--email")
-
-        delete = actions.add_parser(
-            "delete", help=f"delete {kind.value} by name or id; they are not imported again"
+        listing = actions.add_parser("list", help=_(texts["list"], locale))
+        listing.add_argument(
+            "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
         )
-        delete.add_argument("--account", required=True, help="account name")
+        listing.add_argument(
+            "--search",
+            metavar=_("TEXT", locale),
+            help=_("only names containing this text", locale),
+        )
+        listing.add_argument(
+            "--limit",
+            type=bound,
+            default=DEFAULT_LIMIT,
+            metavar="N",
+            help=_("how many to show at most (default {n})", locale, n=DEFAULT_LIMIT),
+        )
+        listing.add_argument(
+            "--offset",
+            type=bound,
+            default=0,
+            metavar="N",
+            help=_("how many to pass over first, to see the next ones (default 0)", locale),
+        )
+        listing.add_argument("--json", action="store_true", help=_("print JSON", locale))
+
+        add = actions.add_parser("add", help=_(texts["add"], locale))
+        add.add_argument(
+            "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
+        )
+        add.add_argument("name", metavar=_("NAME", locale))
+        if kind is Kind.ITEMS:
+            add.add_argument(
+                "--price",
+                type=_typed(parsed_price, locale),
+                metavar=_("PRICE", locale),
+                help=_("unit price, e.g. 12.50 (negative for a discount)", locale),
+            )
+        else:
+            add.add_argument("--email", help=_("the client's email address", locale))
+
+        delete = actions.add_parser("delete", help=_(texts["delete"], locale))
         delete.add_argument(
-            "names", nargs="+", metavar="NAME_OR_ID", help="a name in any spelling, or an id"
+            "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
+        )
+        delete.add_argument(
+            "names",
+            nargs="+",
+            metavar=_("NAME_OR_ID", locale),
+            help=_("a name in any spelling, or an id", locale),
         )
 
 
@@ -61,31 +112,88 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     kind = Kind(args.command)
     account = await services.accounts.named(args.account)
     records = services.records
+    locale = args.locale
     if args.action == "list":
-        found = await records.list(
+        page = await records.page(
             account, kind, search=args.search, limit=args.limit, offset=args.offset
         )
         if args.json:
-            print(json.dumps([record_json(r) for r in found], ensure_ascii=False))
-        elif not found:
-            print(t("none", args.locale))
-        for record in [] if args.json else found:
-            price = record.fields.get("unit_price")
-            print(record.name if price is None else f"{record.name}\t{price}")
+            print(json.dumps(page_json(kind, page), ensure_ascii=False))
+            return 0
+        for record in page.records:
+            price = record.unit_price
+            print(record.name if price is None else f"{record.name}\t{price_text(price)}")
+        if not page.records:
+            print(_nothing(kind, args.search, locale))
+        elif page.after:
+            print(_more(kind, page, locale), file=sys.stderr)
         return 0
     if args.action == "add":
         fields = {"unit_price": args.price} if kind is Kind.ITEMS else {"email": args.email}
         added = await records.add(account, kind, args.name, fields)
-        print(t("added", args.locale, name=added.name))
+        print(_("Added {name!r}.", locale, name=added.name))
         return 0
     missing = 0
     for name in args.names:
         deletion = await records.delete(account, kind, name)
         if deletion.record is None:
-            print(
-                t("error.not_found", args.locale, kind=kind.value, name=name, account=account.name)
-            )
+            print(_not_found(kind, name, account.name, locale))
             missing += 1
         else:
-            print(t("deleted", args.locale, name=deletion.record.name))
+            print(
+                _(
+                    "Deleted {name!r}. It will not be imported from QuickBooks again.",
+                    locale,
+                    name=deletion.record.name,
+                )
+            )
     return 1 if missing else 0
+
+
+def page_json(kind: Kind, page: RecordPage) -> dict[str, Any]:
+    """Return a page of records as the --json lists print it: the records and the total."""
+    return {
+        "total": page.total,
+        "offset": page.offset,
+        "limit": page.limit,
+        kind.value: [record_json(record) for record in page.records],
+    }
+
+
+def _nothing(kind: Kind, search: str | None, locale: str) -> str:
+    if search and search.strip():
+        if kind is Kind.CLIENTS:
+            return _("No clients match {search!r}.", locale, search=search)
+        return _("No items match {search!r}.", locale, search=search)
+    if kind is Kind.CLIENTS:
+        return _("No clients yet.", locale)
+    return _("No items yet.", locale)
+
+
+def _more(kind: Kind, page: RecordPage, locale: str) -> str:
+    shown, total, next_offset = len(page.records), page.total, page.offset + len(page.records)
+    if kind is Kind.CLIENTS:
+        return ngettext(
+            "{shown} of {n} client shown; to see the next ones, add --offset {next}.",
+            "{shown} of {n} clients shown; to see the next ones, add --offset {next}.",
+            total,
+            locale,
+            shown=shown,
+            next=str(next_offset),
+        )
+    return ngettext(
+        "{shown} of {n} item shown; to see the next ones, add --offset {next}.",
+        "{shown} of {n} items shown; to see the next ones, add --offset {next}.",
+        total,
+        locale,
+        shown=shown,
+        next=str(next_offset),
+    )
+
+
+def _not_found(kind: Kind, name: str, account: str, locale: str) -> str:
+    if kind is Kind.CLIENTS:
+        return _(
+            "No client named or with id {name!r} in {account}.", locale, name=name, account=account
+        )
+    return _("No item named or with id {name!r} in {account}.", locale, name=name, account=account)

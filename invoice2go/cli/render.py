@@ -2,46 +2,84 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
-from importer.domain.model import Account, Counts, Record, SkipReason
-from importer.services.imports import ImportReport
-from invoice2go.i18n import t
+from i18n import _, texts, translate
+from importer.domain.inputs import price_text
+from importer.domain.model import Account, Counts, Kind, Record
+from importer.services.imports import ImportReport, KindOutcome
+
+
+def kind_title(kind: Kind, locale: str) -> str:
+    """Return a kind as a heading: Clients, Items."""
+    return _("Clients", locale) if kind is Kind.CLIENTS else _("Items", locale)
+
+
+def counts_text(counts: Counts, locale: str) -> str:
+    """Return counts as a person reads them: imported, then skipped by reason, then failed."""
+    return texts.counts_line(counts.as_dict(), locale)
 
 
 def summary_lines(report: ImportReport, locale: str) -> list[str]:
-    """Return the summary a person reads: per kind, imported and skipped by reason."""
-    lines = []
+    """Return the summary a person reads: per kind, what it did, or that it failed and why."""
+    lines: list[str] = []
     for outcome in report.outcomes:
-        kind = t(f"kind.{outcome.kind.value}", locale)
-        if outcome.running is not None:
-            run = outcome.running
-            lines.append(
-                t(
-                    "import.running",
-                    locale,
-                    kind=kind.lower(),
-                    account=report.account.name,
-                    started=run.started_at.strftime("%Y-%m-%d %H:%M UTC"),
-                    seen=run.counts.seen,
-                )
-            )
-            continue
-        counts = outcome.run.counts if outcome.run else Counts()
-        parts = [t("summary.imported", locale, n=counts.imported)]
-        parts += [
-            t(f"skip.{reason.value}", locale, n=counts.skipped[reason.value])
-            for reason in SkipReason
-            if counts.skipped.get(reason.value)
-        ]
-        if counts.failed:
-            parts.append(t("summary.failed", locale, n=counts.failed))
-        if outcome.resumed:
-            parts.append(t("summary.resumed", locale))
-        lines.append(f"{kind}: " + "; ".join(parts))
-        if outcome.error:
-            lines.append("  " + t("import.failed", locale, kind=kind.lower(), reason=outcome.error))
+        lines += _outcome_lines(report, outcome, locale)
     return lines
+
+
+def _outcome_lines(report: ImportReport, outcome: KindOutcome, locale: str) -> list[str]:
+    kind = kind_title(outcome.kind, locale)
+    if outcome.not_run is not None:
+        reason = translate(outcome.not_run, locale)
+        return [_("{kind}: not imported: {reason}", locale, kind=kind, reason=reason)]
+    if outcome.running is not None:
+        run = outcome.running
+        return [
+            _(
+                "An import of {kind} is already running for {account} (started {started}, "
+                "{seen} records so far). Its summary will show when it ends.",
+                locale,
+                kind=outcome.kind.noun,
+                account=report.account.name,
+                started=run.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+                seen=run.counts.seen,
+            )
+        ]
+    counts = outcome.run.counts if outcome.run else Counts()
+    if not outcome.failed:
+        line = f"{kind}: {counts_text(counts, locale)}"
+        if outcome.resumed:
+            line += "; " + _("resumed where an interrupted import stopped", locale)
+        return [line]
+    reason = translate(outcome.problem, locale) if outcome.problem else str(outcome.error)
+    lines = [_("{kind}: the import failed: {reason}", locale, kind=kind, reason=reason)]
+    if counts.seen:
+        lines.append(
+            "  "
+            + _(
+                "Before it stopped: {counts}. What was imported stays; the next import goes on "
+                "from there.",
+                locale,
+                counts=counts_text(counts, locale),
+            )
+        )
+    if outcome.needs_reconnect:
+        hint = reconnect_hint(report.account.name, report.realm_id, locale)
+        lines.append(f"  {hint[:1].upper()}{hint[1:]}")
+    return lines
+
+
+def reconnect_hint(account: str, realm_id: str | None, locale: str, *, again: bool = True) -> str:
+    """Return how to connect an account to QuickBooks (again) from the command line."""
+    command = (
+        f"invoice2go connect --account {shlex.quote(account)} --realm {realm_id or 'REALM_ID'} "
+        "--refresh-token TOKEN"
+    )
+    if again:
+        return _("connect it again with: {command}", locale, command=command)
+    return _("connect it with: {command}", locale, command=command)
 
 
 def account_json(account: Account) -> dict[str, Any]:
@@ -56,11 +94,14 @@ def account_json(account: Account) -> dict[str, Any]:
 
 
 def record_json(record: Record) -> dict[str, Any]:
-    """Return a record as the --json lists print it."""
+    """Return a record as the --json lists print it (prices in plain digits)."""
+    fields = dict(record.fields)
+    if record.unit_price is not None:
+        fields["unit_price"] = price_text(record.unit_price)
     return {
         "id": record.id,
         "name": record.name,
         "qbo_id": record.qbo_id,
         "created_at": record.created_at.isoformat(),
-        **dict(record.fields),
+        **fields,
     }

@@ -7,37 +7,50 @@ import argparse
 import asyncio
 import json
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
+from i18n import _
 from importer.domain.jobs import Job
 from importer.services.imports import KIND_WORDS
-from invoice2go.bootstrap import Services, open_services
 from invoice2go.settings import Settings
-from invoice2go.web.app import create_app
+
+if TYPE_CHECKING:  # the store, HTTP and Slack stacks load only when a command runs
+    from invoice2go.bootstrap import Services
 
 
-def add_parsers(commands: Any) -> None:
+def add_parsers(commands: Any, locale: str) -> None:
     """Add the service's subcommands."""
     serve = commands.add_parser(
-        "serve", help="run the web process (Slack, QuickBooks sign-in, webhooks, health)"
+        "serve",
+        help=_("run the web process (Slack, QuickBooks sign-in, webhooks, health)", locale),
     )
-    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (0.0.0.0)")
-    serve.add_argument("--port", type=int, help="port to listen on (default: PORT, 3000)")
+    serve.add_argument(
+        "--host", default="0.0.0.0", help=_("address to listen on (default 0.0.0.0)", locale)
+    )
+    serve.add_argument(
+        "--port", type=int, metavar="N", help=_("port to listen on (default: PORT, 3000)", locale)
+    )
     serve.add_argument(
         "--no-worker",
         action="store_true",
-        help="do not run import jobs in this process (run `invoice2go worker` beside it)",
+        help=_(
+            "do not run import jobs in this process (run `invoice2go worker` beside it)", locale
+        ),
     )
-    commands.add_parser("worker", help="run import jobs until stopped (SIGTERM hands back)")
+    commands.add_parser(
+        "worker", help=_("run import jobs until stopped (SIGTERM hands the job back)", locale)
+    )
 
-    jobs = commands.add_parser("jobs", help="see queued, running and finished import jobs")
-    actions = jobs.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="recent jobs, newest first")
-    listing.add_argument("--account", help="only this account's jobs")
-    listing.add_argument("--limit", type=int, default=20, help="how many (20)")
-    listing.add_argument("--json", action="store_true", help="print JSON")
+    jobs = commands.add_parser("jobs", help=_("see queued, running and finished imports", locale))
+    actions = jobs.add_subparsers(dest="action", required=True, metavar=_("ACTION", locale))
+    listing = actions.add_parser("list", help=_("recent import jobs, newest first", locale))
+    listing.add_argument(
+        "--account", metavar=_("NAME", locale), help=_("only this account's jobs", locale)
+    )
+    listing.add_argument(
+        "--limit", type=int, default=20, metavar="N", help=_("how many (default 20)", locale)
+    )
+    listing.add_argument("--json", action="store_true", help=_("print JSON", locale))
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -48,13 +61,25 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve HTTP until SIGTERM or Ctrl-C; with the worker unless --no-worker."""
+    from aiohttp import web
+
+    from invoice2go.web.app import create_app
+
     app = create_app(settings, worker=not args.no_worker, migrate=True)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     port = args.port or settings.port
     try:
         await web.TCPSite(runner, args.host, port).start()
-        print(f"invoice2go: listening on http://{args.host}:{port}", flush=True)
+        print(
+            _(
+                "invoice2go: listening on http://{host}:{port}",
+                args.locale,
+                host=args.host,
+                port=str(port),
+            ),
+            flush=True,
+        )
         stop = asyncio.Event()
         _stop_on_signals(stop)
         await stop.wait()
@@ -65,6 +90,8 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
 
 async def worker(settings: Settings, args: argparse.Namespace) -> int:
     """Carry out import jobs until SIGTERM or Ctrl-C; the job in hand goes back to the queue."""
+    from invoice2go.bootstrap import open_services
+
     async with open_services(settings) as services:
         stop = asyncio.Event()
         _stop_on_signals(stop)
@@ -100,7 +127,7 @@ async def jobs(services: Services, args: argparse.Namespace) -> int:
         print(json.dumps([job_json(j, names.get(j.account_id)) for j in found], ensure_ascii=False))
         return 0
     if not found:
-        print("No import jobs yet.")
+        print(_("No import jobs yet.", args.locale))
     for job in found:
         kinds = "+".join(kind.value for kind in job.kinds)
         when = job.created_at.strftime("%Y-%m-%d %H:%M:%S")
@@ -123,7 +150,13 @@ async def detach(services: Services, args: argparse.Namespace) -> int:
             )
         )
     elif request.already_active:
-        print(f"An import of these kinds is already {request.job.status.value}: {request.job.id}")
+        print(
+            _(
+                "An import of these kinds is already queued or running: {job}",
+                args.locale,
+                job=request.job.id,
+            )
+        )
     else:
         print(request.job.id)
     return 3 if request.already_active else 0
@@ -144,6 +177,8 @@ async def autoimport(services: Services, args: argparse.Namespace) -> int:
     """Turn auto-import on or off for an account."""
     account = await services.accounts.named(args.name)
     changed = await services.accounts.set_auto_import(account, args.state == "on")
-    state = "on" if changed.auto_import else "off"
-    print(f"Auto-import is {state} for {account.name}.")
+    if changed.auto_import:
+        print(_("Auto-import is on for {account}.", args.locale, account=account.name))
+    else:
+        print(_("Auto-import is off for {account}.", args.locale, account=account.name))
     return 0

@@ -1,5 +1,6 @@
 """A small control API under /_simulator/ so a test can steer a simulator in another process.
 
+GET    /_simulator/                       this list: {"routes": ["GET /_simulator/faults", …]}
 GET    /_simulator/faults                 faults still armed, as grammar strings
 POST   /_simulator/faults                 arm faults: text body or {"faults": "throttle@3,…"}
 DELETE /_simulator/faults                 disarm all
@@ -114,7 +115,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             {"deliveries": [{"attempts": d.attempts, "status": d.status} for d in deliveries]}
         )
 
-    return [
+    control = [
         web.get("/_simulator/faults", get_faults),
         web.post("/_simulator/faults", add_faults),
         web.delete("/_simulator/faults", clear_faults),
@@ -127,3 +128,9 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         web.post("/_simulator/company/{entity}/{id}/merge", merge_record),
         web.post("/_simulator/webhooks", webhooks),
     ]
+    listed = [f"{route.method} {route.path}" for route in control]
+
+    async def index(request: web.Request) -> web.Response:
+        return json_response({"routes": listed})
+
+    return [web.get("/_simulator/", index), *control]

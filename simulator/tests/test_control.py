@@ -87,3 +87,15 @@ def test_describe_names_what_a_person_needs(qbo_simulator: Simulator) -> None:
         "throttle@3",
     ):
         assert needed in text
+
+
+async def test_the_control_api_address_it_prints_lists_its_routes(
+    qbo_simulator: Simulator, session: aiohttp.ClientSession
+) -> None:
+    printed = next(line for line in describe(qbo_simulator) if "Control API" in line)
+    address = printed.split()[2]
+    async with session.get(address) as response:
+        status, body = response.status, await response.json()
+    assert status == 200
+    assert "POST /_simulator/faults" in body["routes"]
+    assert "GET /_simulator/" not in body["routes"]

@@ -11,9 +11,11 @@ from typing import Any, Self, TypeVar
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConfigurationError, ConnectionFailure, PyMongoError
+from pymongo.errors import ConfigurationError as MongoConfigurationError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
-from importer.domain.errors import StoreError
+from importer.domain.errors import ConfigurationError, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 from importer.ports.clock import Clock, utcnow
 from storage.mongo.documents import Doc, utc
@@ -89,8 +91,10 @@ class MongoCore:
         try:
             client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True)
             database = client.get_default_database(DEFAULT_DATABASE)
-        except (ConfigurationError, ValueError) as error:
-            raise StoreError(f"DATABASE_URL is not a usable MongoDB URL: {error}") from error
+        except (MongoConfigurationError, ValueError) as error:
+            raise ConfigurationError(
+                N_("DATABASE_URL is not a usable MongoDB URL: {problem}"), problem=str(error)
+            ) from error
         store = cls(database, clock=clock)
         store._client = client
         return store
@@ -111,7 +115,9 @@ class MongoCore:
                 self._trip()
                 await self.database[name].create_indexes(indexes)
         except ConnectionFailure as error:
-            raise StoreError(f"cannot reach the database: {unreachable_reason(error)}") from error
+            raise StoreError(
+                N_("cannot reach the database: {reason}"), reason=unreachable_reason(error)
+            ) from error
         except PyMongoError as error:
             raise StoreError(f"cannot create the MongoDB indexes: {error}") from error
 
@@ -133,7 +139,9 @@ def _translated(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
         try:
             return await method(*args, **kwargs)
         except ConnectionFailure as error:
-            raise StoreError(f"cannot reach the database: {unreachable_reason(error)}") from error
+            raise StoreError(
+                N_("cannot reach the database: {reason}"), reason=unreachable_reason(error)
+            ) from error
         except PyMongoError as error:
             raise StoreError(
                 f"database error: {type(error).__name__}: {str(error)[:200]}"

@@ -134,10 +134,14 @@ class RecordsMixin(MongoCore):
         )
         return [record_from(kind, doc) for doc in await cursor.to_list(None)]
 
-    async def count_records(self, account_id: str, kind: Kind) -> int:
-        """Return how many clients or items the account holds."""
+    async def count_records(self, account_id: str, kind: Kind, *, search: str | None = None) -> int:
+        """Return how many clients or items the account holds (whose key contains search)."""
+        query: Doc = {"account_id": account_id}
+        needle = name_key(search or "")
+        if needle:
+            query["name_key"] = {"$regex": re.escape(needle)}
         self._trip()
-        return await self._records(kind).count_documents({"account_id": account_id})
+        return await self._records(kind).count_documents(query)
 
     async def find_record(self, account_id: str, kind: Kind, key: str) -> Record | None:
         """Return the record holding this name key."""

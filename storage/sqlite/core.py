@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from importer.domain.errors import StoreError
+from importer.domain.messages import N_
 from importer.ports.clock import Clock, utcnow
 from storage.sqlite.schema import (
     SCHEMA,
@@ -25,6 +26,21 @@ from storage.sqlite.schema import (
 )
 
 T = TypeVar("T")
+
+
+def holds_saved_tokens(path: Path) -> bool:
+    """Tell whether a database file holds QBO connections (encrypted tokens); never create it."""
+    if str(path) == ":memory:" or not path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT 1 FROM qbo_connections LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not migrated yet, or not a database: no tokens in it
+        return False
+    return row is not None
 
 
 class SqliteCore:
@@ -49,7 +65,11 @@ class SqliteCore:
                     self.path, isolation_level=None, check_same_thread=False, timeout=30
                 )
             except sqlite3.OperationalError as error:
-                raise StoreError(f"cannot open the database file {self.path}: {error}") from error
+                raise StoreError(
+                    N_("cannot open the database file {path}: {problem}"),
+                    path=str(self.path),
+                    problem=str(error),
+                ) from error
             # 16 KiB pages (for a new file): a page of 1,000 records touches fewer, fuller
             # b-tree pages; measured 15-20% faster imports than the default 4 KiB.
             conn.execute("PRAGMA page_size=16384")
@@ -82,7 +102,9 @@ class SqliteCore:
         try:
             return await loop.run_in_executor(lane.executor, transaction)
         except sqlite3.DatabaseError as error:
-            raise StoreError(f"database error on {self.path}: {error}") from error
+            raise StoreError(
+                N_("database error on {path}: {problem}"), path=str(self.path), problem=str(error)
+            ) from error
 
     async def migrate(self) -> None:
         def work(conn: sqlite3.Connection) -> None:

@@ -196,12 +196,14 @@ class RecordsMixin(SqliteCore):
 
         return await self._call(work, write=False)
 
-    async def count_records(self, account_id: str, kind: Kind) -> int:
+    async def count_records(self, account_id: str, kind: Kind, *, search: str | None = None) -> int:
         table = table_of(kind)
+        needle = name_key(search or "")
 
         def work(conn: sqlite3.Connection) -> int:
             row = conn.execute(
-                f"SELECT count(*) FROM {table} WHERE account_id = ?", (account_id,)
+                f"SELECT count(*) FROM {table} WHERE account_id = ? AND instr(name_key, ?) > 0",
+                (account_id, needle),
             ).fetchone()
             return int(row[0])
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import msgspec
 
-from importer.domain.errors import StoreError
+from importer.domain.errors import ConfigurationError
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 
 SCHEMA = """
@@ -124,10 +125,15 @@ def sqlite_path(database_url: str) -> Path:
     """Return the file path of a sqlite:///PATH URL (relative, or absolute with four slashes)."""
     prefix = "sqlite:///"
     if not database_url.startswith(prefix):
-        raise StoreError(f"not a SQLite URL: {database_url!r} (expected sqlite:///PATH)")
+        raise ConfigurationError(
+            N_("DATABASE_URL {url!r} is not a SQLite URL (expected sqlite:///PATH)"),
+            url=database_url.partition("?")[0],
+        )
     path = database_url[len(prefix) :]
     if not path:
-        raise StoreError("DATABASE_URL sqlite:/// needs a file path, e.g. sqlite:///data/app.db")
+        raise ConfigurationError(
+            N_("DATABASE_URL sqlite:/// needs a file path, e.g. sqlite:///data/app.db")
+        )
     return Path(path)
 
 

@@ -8,7 +8,8 @@ import pty
 from datetime import timedelta
 from pathlib import Path
 
-from qbo_simulator import Simulator
+import aiohttp
+from qbo_simulator import Simulator, SimulatorConfig
 
 from importer.domain.model import Kind
 from importer.ports.clock import utcnow
@@ -122,18 +123,53 @@ async def test_the_simulator_command_says_how_to_reach_it(tmp_path: Path) -> Non
     lines: list[str] = []
     while not any(line.startswith("  Control API") for line in lines):
         lines.append((await process.stdout.readline()).decode())
+    text = "".join(lines)
+    control = lines[-1].split()[2]
+    async with aiohttp.ClientSession() as session, session.get(control) as response:
+        answered = response.status, await response.json()
     process.terminate()
     await process.wait()
-    text = "".join(lines)
     assert "Realm id:        9341455130166501" in text
     assert "Client secret:" in text
     assert "Company: 40 customers, 18 items" in text
     assert "Faults armed: throttle@3" in text
+    assert answered[0] == 200
+    assert "GET /_simulator/faults" in answered[1]["routes"]
+
+
+async def test_connecting_another_company_says_which_one_it_replaces(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await connected_account(cli, simulator, "Acme")
+    other = SimulatorConfig(realm_id="4620816365295005842")
+    async with Simulator.start(other, host="127.0.0.1", port=0) as second:
+        cli.env.update(
+            QBO_API_BASE=second.api_base,
+            QBO_TOKEN_URL=second.token_url,
+            QBO_REVOKE_URL=second.revoke_url,
+        )
+        token = second.issue_tokens()["refresh_token"]
+        result = await cli(
+            "connect", "--account", "Acme", "--realm", second.realm_id, "--refresh-token", token
+        )
+        again = await cli(
+            "connect",
+            "--account",
+            "Acme",
+            "--realm",
+            second.realm_id,
+            "--refresh-token",
+            second.issue_tokens()["refresh_token"],
+        )
+    assert result.code == 0, result.err
+    assert "(4620816365295005842)" in result.out
+    assert "It replaces QuickBooks company Sandbox Company_US_1 (9341455130166501)" in result.out
+    assert "It replaces" not in again.out
 
 
 async def test_a_bad_fault_is_one_clear_line(tmp_path: Path) -> None:
     cli = Cli(cli_env(f"sqlite:///{tmp_path / 'x.sqlite3'}"), tmp_path, tmp_path / "x.sqlite3")
     result = await cli("qbo-simulator", "--faults", "throttle@soon")
-    assert result.code == 1
+    assert result.code == 2
     assert result.err.startswith("invoice2go: --faults:")
     assert "Traceback" not in result.err

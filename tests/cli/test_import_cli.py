@@ -57,17 +57,16 @@ async def test_first_import_second_import_and_deletions(cli: Cli, simulator: Sim
     assert third["items"]["imported"] == 0
     assert third["items"]["skipped"]["deleted"] == 1
 
-    listed = (
-        await cli("clients", "list", "--account", "Acme Landscaping", "--json", "--limit", "100")
-    ).json()
-    names = [c["name"] for c in listed]
+    listed = (await cli("clients", "list", "--account", "Acme Landscaping", "--json")).json()
+    assert listed["total"] == 29
+    names = [c["name"] for c in listed["clients"]]
     assert "Amy's Bird Sanctuary" not in names
     assert "Zoe's Zinnias" in names
     assert names.count("Jeff's Jalopies") == 1
     assert len(names) == 29
     items = (
         await cli("items", "list", "--account", "Acme Landscaping", "--search", "rock", "--json")
-    ).json()
+    ).json()["items"]
     assert [i["name"] for i in items] == ["Rock Fountain"]
     assert items[0]["unit_price"] == "275"
 
@@ -112,10 +111,11 @@ async def test_a_client_renamed_in_quickbooks_is_not_imported_again(
     assert third.json()["clients"]["skipped"] == {**NO_SKIPS, "exists": 28, "already_imported": 1}
     assert fourth.out.strip() == (
         "Clientes: 0 importados; 28 omitidos: el nombre ya existe; "
-        "1 omitidos: ya importados con otro nombre"
+        "1 omitido: ya importado con otro nombre"
     )
-    listed = (await cli("clients", "list", "--account", "Acme", "--json", "--limit", "100")).json()
-    assert len(listed) == 29
+    page = (await cli("clients", "list", "--account", "Acme", "--json", "--limit", "100")).json()
+    listed = page["clients"]
+    assert len(listed) == page["total"] == 29
     assert [c["name"] for c in listed if c["qbo_id"] == "1"] == ["Amy's Bird Sanctuary"]
     store = SqliteStore(cli.database)
     account = await store.find_account("Acme")

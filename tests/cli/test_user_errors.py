@@ -47,7 +47,7 @@ async def test_unreachable_database(tmp_path: Path) -> None:
 
 async def test_unknown_database_kind(tmp_path: Path) -> None:
     result = await offline_cli(tmp_path, "postgres://user:secret@db/x")("accounts", "list")
-    assert result.code == 1
+    assert result.code == 2
     line = one_line_error(result.err)
     assert "DATABASE_URL must start with" in line
     assert "secret" not in line
@@ -78,7 +78,7 @@ async def test_plan_without_the_integration_gets_an_upgrade_message(tmp_path: Pa
     assert result.code == 1
     line = one_line_error(result.err)
     assert "starter plan does not include the QuickBooks integration" in line
-    assert "premium / professional" in line
+    assert "Upgrade to premium or professional to import." in line
 
 
 async def test_import_before_connecting(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ async def test_deleting_a_name_that_is_not_there(tmp_path: Path) -> None:
     await cli("clients", "add", "--account", "Acme", "Cool Cars")
     result = await cli("clients", "delete", "--account", "Acme", "Hot Cars", "cool CARS")
     assert result.code == 1
-    assert "No clients named or with id 'Hot Cars' in Acme." in result.out
+    assert "No client named or with id 'Hot Cars' in Acme." in result.out
     assert "Deleted 'Cool Cars'." in result.out
 
 
@@ -109,7 +109,7 @@ async def test_item_price_must_be_a_number(tmp_path: Path) -> None:
     ok = await cli("items", "add", "--account", "Acme", "Mulch", "--price", "12.50")
     assert ok.code == 0
     listed = await cli("items", "list", "--account", "Acme", "--json")
-    assert listed.json()[0]["unit_price"] == "12.50"
+    assert listed.json()["items"][0]["unit_price"] == "12.50"
 
 
 async def test_adding_an_existing_name_by_hand(tmp_path: Path) -> None:

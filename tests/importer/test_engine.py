@@ -87,7 +87,7 @@ async def test_a_deleted_client_is_not_imported_again(store: SqliteStore) -> Non
     ]
 
 
-async def test_progress_is_reported_after_every_page(store: SqliteStore) -> None:
+async def test_progress_is_reported_at_the_start_and_after_every_page(store: SqliteStore) -> None:
     account_id = await new_account(store)
     seen: list[Progress] = []
 
@@ -97,7 +97,7 @@ async def test_progress_is_reported_after_every_page(store: SqliteStore) -> None
     await ImportEngine(store, batch_pages=1).run(
         account_id, Kind.CLIENTS, SyntheticSource(customers=25, page_size=10), on_progress=listen
     )
-    assert [(p.counts.imported, p.total) for p in seen] == [(10, 25), (20, 25), (25, 25)]
+    assert [(p.counts.imported, p.total) for p in seen] == [(0, None), (10, 25), (20, 25), (25, 25)]
 
 
 class HeldStore(SqliteStore):
@@ -150,7 +150,7 @@ async def test_pages_read_while_a_write_is_slow_are_written_together(tmp_path: P
     run = await running
 
     assert store.inserts == [10, 35]
-    assert [(p.pages, p.counts.imported) for p in seen] == [(1, 10), (5, 45)]
+    assert [(p.pages, p.counts.imported) for p in seen] == [(0, 0), (1, 10), (5, 45)]
     assert run.pages == 5
     assert await names(store, account_id, Kind.CLIENTS) == sorted(
         f"Customer {n:06d}" for n in range(1, 46)

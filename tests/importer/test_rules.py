@@ -182,6 +182,10 @@ PRECHECK = [
     (Kind.CLIENTS, Candidate("15", "\u200b\u00ad\u2060"), SkipReason.INVALID),
     (Kind.CLIENTS, Candidate("16", "\u202e\x1b"), SkipReason.INVALID),
     (Kind.CLIENTS, Candidate("17", "\x1b[31mRed"), None),
+    # Tabs and line breaks in a QBO name become spaces in what is stored and shown.
+    (Kind.CLIENTS, Candidate("18", "Tab\tinside"), None),
+    (Kind.ITEMS, Candidate("19", "Two\nlines"), None),
+    (Kind.CLIENTS, Candidate("20", "No\u00a0break space"), None),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from importer.domain.errors import NameTaken, UserError
+from importer.domain.errors import InvalidValue, NameTaken
 from importer.domain.model import Account, Kind, NewRecord
 from importer.domain.names import MAX_NAME_LENGTH, name_key
 from importer.services.records import RecordService
@@ -15,7 +15,7 @@ from storage.sqlite import SqliteStore
 async def test_a_name_an_import_would_skip_as_invalid_cannot_be_added_by_hand(
     records: RecordService, account: Account, name: str
 ) -> None:
-    with pytest.raises(UserError, match="cannot be empty or longer than 500"):
+    with pytest.raises(InvalidValue, match="cannot be empty, longer than 500 characters"):
         await records.add(account, Kind.CLIENTS, name, {})
     assert await records.count(account, Kind.CLIENTS) == 0
 

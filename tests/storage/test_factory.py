@@ -9,7 +9,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ServerSelectionTimeoutError
 
-from importer.domain.errors import StoreError
+from importer.domain.errors import ConfigurationError, StoreError
 from importer.domain.jobs import Job, JobOrigin, JobStatus
 from importer.domain.model import Kind
 from importer.ports.clock import utcnow
@@ -43,7 +43,7 @@ async def test_mongodb_url_opens_mongo_store_on_the_named_database(url: str, dat
 
 @pytest.mark.parametrize("url", ["postgres://u:hunter2@db/app", "app.db", ""])
 def test_other_urls_are_refused_in_one_sentence_without_secrets(url: str) -> None:
-    with pytest.raises(StoreError) as refused:
+    with pytest.raises(ConfigurationError) as refused:
         open_store(url)
 
     message = str(refused.value)
@@ -55,8 +55,8 @@ def test_other_urls_are_refused_in_one_sentence_without_secrets(url: str) -> Non
 
 
 @pytest.mark.parametrize("url", ["mongodb://", "mongodb://db:99999999/app"])
-def test_malformed_mongodb_url_is_a_store_error(url: str) -> None:
-    with pytest.raises(StoreError, match="not a usable MongoDB URL"):
+def test_malformed_mongodb_url_is_a_configuration_error(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="not a usable MongoDB URL"):
         open_store(url)
 
 

@@ -209,3 +209,14 @@ async def test_lookup_finds_records_imported_from_the_asked_qbo_ids_whatever_the
     items = await store.lookup(account_id, ITEMS, "realm-1", [], ["1", "4"])
     assert items.imported == {"4": ImportedRecord("realm-1", "Widget", "widget", None)}
     assert (await store.lookup(other, CLIENTS, "realm-1", [], ["1", "2"])).imported == {}
+
+
+async def test_count_counts_what_a_search_lists(store: Store, account_id: str) -> None:
+    names = ["Alpha", "charlie", "50% off", "l.h"]
+    await store.insert_records(account_id, CLIENTS, [new(n) for n in names])
+    assert await store.count_records(account_id, CLIENTS) == 4
+    assert await store.count_records(account_id, CLIENTS, search="HA") == 2
+    assert await store.count_records(account_id, CLIENTS, search="50%") == 1
+    assert await store.count_records(account_id, CLIENTS, search="l.h") == 1
+    assert await store.count_records(account_id, CLIENTS, search="  ") == 4
+    assert await store.count_records(account_id, CLIENTS, search="zzz") == 0

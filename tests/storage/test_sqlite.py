@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from importer.domain.errors import AccountExists, NameTaken, RunInProgress, StoreError
+from importer.domain.errors import (
+    AccountExists,
+    ConfigurationError,
+    NameTaken,
+    RunInProgress,
+)
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint
 from storage.sqlite import SqliteStore, sqlite_path
@@ -84,7 +89,7 @@ def test_sqlite_url_names_a_relative_or_absolute_file(url: str, path: Path) -> N
 
 @pytest.mark.parametrize("url", ["sqlite:///", "sqlite://app.db"])
 def test_unusable_sqlite_url_is_one_clear_error(url: str) -> None:
-    with pytest.raises(StoreError, match=r"sqlite:///"):
+    with pytest.raises(ConfigurationError, match=r"sqlite:///"):
         sqlite_path(url)
 
 

@@ -1,0 +1,79 @@
+"""What a person types (names, currencies, prices, list bounds), checked by the same rules as what
+QuickBooks sends; a value they refuse raises InvalidValue with the rule in its message."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from importer.domain.errors import InvalidValue
+from importer.domain.messages import N_
+from importer.domain.names import (
+    MAX_NAME_LENGTH,
+    display_name,
+    has_tab_or_line_break,
+    is_valid_name,
+)
+
+# ISO 4217 codes of the currencies in use (CLDR, 2026): what QBO's CurrencyRef holds.
+_ISO_4217 = """
+    AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+    BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
+    GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF
+    KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN
+    MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD
+    SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX
+    USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
+"""
+CURRENCIES = frozenset(_ISO_4217.split())
+
+
+def checked_name(name: str) -> str:
+    """Return a typed name as it is stored, or refuse one an import would skip as invalid (R5)."""
+    # Typed names are refused with tabs or line breaks; QBO's are cleaned (names.display_name).
+    if not is_valid_name(name) or has_tab_or_line_break(name):
+        raise InvalidValue(
+            N_(
+                "A name cannot be empty, longer than {limit} characters, or hold tabs or line "
+                "breaks."
+            ),
+            limit=MAX_NAME_LENGTH,
+        )
+    return display_name(name)
+
+
+def checked_currency(code: str) -> str:
+    """Return a currency code in capitals, or refuse one that is not ISO 4217's."""
+    upper = code.strip().upper()
+    if upper not in CURRENCIES:
+        raise InvalidValue(
+            N_("{code!r} is not an ISO 4217 currency code (for example USD, EUR or GBP)."),
+            code=upper,
+        )
+    return upper
+
+
+def parsed_price(text: str) -> Decimal:
+    """Return a typed unit price as QBO keeps one: any finite decimal, negative for discounts."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise InvalidValue(N_("not a price: {text!r} (use digits, e.g. 12.50)"), text=text)
+    return value
+
+
+def price_text(value: Decimal) -> str:
+    """Return a price as it is stored and shown: plain digits, never 1E+3."""
+    return format(value, "f")
+
+
+def checked_bound(value: int | str) -> int:
+    """Return a list's limit or offset as a number, or refuse one that is not 0 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise InvalidValue(N_("must be a whole number, 0 or more, not {value!r}"), value=str(value))
+    return number
