@@ -68,7 +68,8 @@ def item_from_qbo(item: Item) -> Candidate:
     fields: dict[str, Any] = {}
     if item.Description:
         fields["description"] = item.Description
-    if item.UnitPrice is not None and item.UnitPrice.is_finite():
+    if item.UnitPrice is not None:
+        # Passed on as read, even when no money can hold it: the rules skip it as invalid.
         fields["unit_price"] = str(item.UnitPrice)
     if item.Sku:
         fields["sku"] = item.Sku

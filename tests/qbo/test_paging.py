@@ -13,7 +13,7 @@ from importer.domain.runs import ImportRun, RunStatus
 from importer.ports.source import RecordSource, SourcePage
 from importer.services.engine import ImportEngine, Progress, ProgressListener
 from qbo.source import QboSource
-from tests.qbo.conftest import MakeWorld, Process, World, connected
+from tests.qbo.conftest import PATIENT_RETRY, MakeWorld, Process, World, connected
 
 MAX_PAGES = 12  # far more than any read below needs; a read still going is a read in a loop
 
@@ -107,7 +107,7 @@ class Changing:
 
 async def test_a_count_higher_than_the_records_ends_the_read(make_world: MakeWorld) -> None:
     world = await make_world(customers=2500)
-    process = await world.process()
+    process = await world.process(retry=PATIENT_RETRY)
     account = await connected(world, process)
     source = await process.service.source_for(account.id)
 
@@ -125,7 +125,7 @@ async def test_an_import_whose_count_is_too_high_ends_with_every_record(
     make_world: MakeWorld,
 ) -> None:
     world = await make_world(customers=2500)
-    process = await world.process()
+    process = await world.process(retry=PATIENT_RETRY)
     account = await connected(world, process)
     source = Changing(
         await process.service.source_for(account.id),
@@ -154,7 +154,7 @@ async def test_records_shifted_by_a_merge_between_pages_are_read(
     make_world: MakeWorld, merged: range
 ) -> None:
     world = await make_world(customers=2500)
-    process = await world.process()
+    process = await world.process(retry=PATIENT_RETRY)
     account = await connected(world, process)
     # One page at a time, so the merge lands between two page requests.
     source = QboSource(await process.client_for(account.id), ahead=1)
@@ -175,7 +175,7 @@ async def test_an_import_with_merges_between_its_pages_ends_with_every_record(
     make_world: MakeWorld,
 ) -> None:
     world = await make_world(customers=2500)
-    process = await world.process()
+    process = await world.process(retry=PATIENT_RETRY)
     shifted = await connected(world, process, "Shifted")
     gone: set[str] = set()
     source = Changing(
@@ -196,7 +196,7 @@ async def test_records_shifted_by_a_merge_while_an_import_was_stopped_are_read(
     make_world: MakeWorld,
 ) -> None:
     world = await make_world(customers=2500)
-    process = await world.process()
+    process = await world.process(retry=PATIENT_RETRY)
     stopped = await connected(world, process, "Stopped")
     first_page_written = asyncio.Event()
 
