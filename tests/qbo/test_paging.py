@@ -4,17 +4,25 @@ resume neither hang the import nor lose a record."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
+from importer.domain.errors import ServerError
 from importer.domain.model import Kind
 from importer.domain.runs import ImportRun, RunStatus
 from importer.ports.source import RecordSource, SourcePage
 from importer.services.engine import ImportEngine, Progress, ProgressListener
+from qbo.client import QboClient
+from qbo.connection import FixedTokens
+from qbo.limits import RealmLimiter
 from qbo.source import QboSource
 from tests.qbo.conftest import PATIENT_RETRY, MakeWorld, Process, World, connected
 
+AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 MAX_PAGES = 12  # far more than any read below needs; a read still going is a read in a loop
 
 
@@ -230,3 +238,39 @@ async def test_records_shifted_by_a_merge_while_an_import_was_stopped_are_read(
     assert resumed.id == stuck.id
     assert await decided_ids(process, resumed) == set(company_ids(world)) | gone
     assert resumed.counts.seen == 2500
+
+
+async def test_a_server_that_ignores_the_position_fails_the_read_instead_of_looping(
+    aiohttp_server: AiohttpServer,
+) -> None:
+    rows = [{"Id": str(n), "DisplayName": f"Customer {n}"} for n in range(1, 11)]
+
+    async def query(request: web.Request) -> web.Response:
+        if "COUNT(*)" in request.query["query"]:
+            return web.json_response({"QueryResponse": {"totalCount": 100}})
+        return web.json_response({"QueryResponse": {"Customer": rows}})  # always the first page
+
+    app = web.Application()
+    app.router.add_get("/v3/company/{realm}/query", query)
+    server = await aiohttp_server(app)
+    async with aiohttp.ClientSession() as session:
+        client = QboClient(
+            session,
+            str(server.make_url("/v3")),
+            "1",
+            FixedTokens("an-access-token"),
+            RealmLimiter(),
+            PATIENT_RETRY,
+        )
+        source = QboSource(client, page_size=10, overlap=2)
+        read: list[SourcePage] = []
+
+        async def collect() -> None:
+            async for page in source.pages(Kind.CLIENTS):
+                read.append(page)
+                assert len(read) <= MAX_PAGES, "still reading: a loop"
+
+        with pytest.raises(ServerError, match="already read"):
+            await collect()
+
+    assert ids_of(read) == [str(n) for n in range(1, 11)]
