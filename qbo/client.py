@@ -8,7 +8,6 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
@@ -16,8 +15,10 @@ import aiohttp
 from importer.domain.errors import QboError, ServerError, ThrottledError
 from importer.domain.messages import N_
 from importer.ports.source import PauseListener
+from qbo.bodies import BodyTooLarge, read_limited
 from qbo.faults import error_for
 from qbo.limits import RealmLimiter
+from qbo.schema import MalformedBody, json_number, query_rows
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,13 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 LARGE_BODY = 64 * 1024
+# The most of one answer read into memory: a page of 1,000 customers is about 1-2 MB, and 1,000
+# at every field's limit stay below this. A bigger answer is refused, not read.
+MAX_BODY = 32 * 1024 * 1024
 
 Decoded = TypeVar("Decoded")
+# Reads a 200 body (with its headers, for the fault's intuit_tid, and the action for messages).
+Decode = Callable[[bytes, Mapping[str, str], str], Decoded]
 
 
 async def _decoded(body: bytes, decode: Callable[[bytes], Decoded]) -> Decoded:
@@ -80,6 +86,12 @@ async def _decoded(body: bytes, decode: Callable[[bytes], Decoded]) -> Decoded:
     if len(body) < LARGE_BODY:
         return decode(body)
     return await asyncio.to_thread(decode, body)
+
+
+async def _decoded_answer(
+    body: bytes, headers: Mapping[str, str], action: str, decode: Decode[Decoded]
+) -> Decoded:
+    return await _decoded(body, lambda data: decode(data, headers, action))
 
 
 def page_statement(entity: str, start: int, size: int, where: str) -> str:
@@ -101,9 +113,11 @@ class QboClient:
         limiter: RealmLimiter,
         retry: RetryPolicy | None = None,
         *,
+        max_body: int = MAX_BODY,
         on_pause: PauseListener | None = None,
     ) -> None:
         self._session = session
+        self._max_body = max_body
         self._on_pause = on_pause
         self._company_url = f"{api_base.rstrip('/')}/company/{realm_id}"
         self.realm_id = realm_id
@@ -116,13 +130,16 @@ class QboClient:
 
     async def get(self, path: str, params: Mapping[str, str], action: str) -> dict[str, Any]:
         """GET a company resource as JSON (money as Decimal), with retries and one 401 renewal."""
-        body, headers = await self._fetch(path, params, action)
-        return await _decoded(body, lambda text: self._payload(text, headers, action))
+        return await self._call(path, params, action, self._payload)
 
-    async def _fetch(
-        self, path: str, params: Mapping[str, str], action: str
-    ) -> tuple[bytes, Mapping[str, str]]:
-        """GET a company resource's 200 body, with retries and one 401 renewal."""
+    async def _call(
+        self, path: str, params: Mapping[str, str], action: str, decode: Decode[Decoded]
+    ) -> Decoded:
+        """GET a company resource and decode its 200 body, with retries and one 401 renewal.
+
+        A 200 whose body cannot be read as QBO's (MalformedBody) is retried like a 5xx, and
+        ends, like one, in a ServerError saying so.
+        """
         url = f"{self._company_url}/{path}"
         query = {**params, "minorversion": MINOR_VERSION}
         token = await self._tokens.current()
@@ -131,6 +148,16 @@ class QboClient:
         while True:
             try:
                 status, body, headers = await self._send(url, query, token)
+            except BodyTooLarge as error:
+                # Asking again would bring the same answer: refuse it at once.
+                raise ServerError(
+                    N_(
+                        "QuickBooks sent an answer larger than this service reads ({problem}) "
+                        "while {action}"
+                    ),
+                    problem=str(error),
+                    action=action,
+                ) from None
             except (TimeoutError, aiohttp.ClientError) as error:
                 failure: QboError = ServerError(
                     N_("QuickBooks did not answer while {action} ({problem})"),
@@ -140,19 +167,32 @@ class QboClient:
                 status, headers = 0, {}
             else:
                 if status == 200:
-                    return body, headers
-                failure = error_for(
-                    status,
-                    body.decode("utf-8", "replace"),
-                    intuit_tid=headers.get("intuit_tid"),
-                    action=action,
-                )
-                if status == 401 and not renewed:
-                    renewed = True
-                    token = await self._tokens.renew(token)
-                    continue
-                if status not in RETRYABLE_STATUS:
-                    raise failure
+                    try:
+                        return await _decoded_answer(body, headers, action, decode)
+                    except MalformedBody as error:
+                        failure = ServerError(
+                            N_(
+                                "QuickBooks sent an answer that could not be read while {action} "
+                                "({problem})"
+                            ),
+                            action=action,
+                            problem=str(error),
+                            intuit_tid=headers.get("intuit_tid"),
+                            status=status,
+                        )
+                else:
+                    failure = error_for(
+                        status,
+                        body.decode("utf-8", "replace"),
+                        intuit_tid=headers.get("intuit_tid"),
+                        action=action,
+                    )
+                    if status == 401 and not renewed:
+                        renewed = True
+                        token = await self._tokens.renew(token)
+                        continue
+                    if status not in RETRYABLE_STATUS:
+                        raise failure
             attempt += 1
             if attempt >= self._retry.attempts:
                 raise failure
@@ -176,39 +216,46 @@ class QboClient:
             self.limiter.slot(),
             self._session.get(url, params=query, headers=headers, timeout=timeout) as response,
         ):
-            return response.status, await response.read(), response.headers.copy()
+            body = await read_limited(response, self._max_body)
+            return response.status, body, response.headers.copy()
 
     @staticmethod
     def _payload(text: bytes, headers: Mapping[str, str], action: str) -> dict[str, Any]:
         try:
-            body = json.loads(text, parse_float=Decimal)
+            body = json.loads(text, parse_float=json_number)
         except ValueError:
-            raise ServerError(
-                N_("QuickBooks answered {action} with something other than JSON"),
-                action=action,
-                intuit_tid=headers.get("intuit_tid"),
-            ) from None
+            raise MalformedBody("not JSON") from None
         if not isinstance(body, dict):
-            raise ServerError(
-                N_("QuickBooks answered {action} with unexpected JSON"), action=action
-            )
+            raise MalformedBody("not a JSON object")
         # A 200 may still carry a Fault (§5.3).
         if "Fault" in body or "fault" in body:
             raise error_for(400, text.decode(), intuit_tid=headers.get("intuit_tid"), action=action)
         return body
 
+    @classmethod
+    def _query_response(
+        cls, text: bytes, headers: Mapping[str, str], action: str
+    ) -> dict[str, Any]:
+        return _object(cls._payload(text, headers, action), "QueryResponse")
+
     async def query(self, statement: str) -> dict[str, Any]:
         """Run a query statement and return its QueryResponse (empty when QBO found nothing)."""
-        body = await self.get("query", {"query": statement}, N_("running a query"))
-        response = body.get("QueryResponse")
-        return response if isinstance(response, dict) else {}
+        return await self._call(
+            "query", {"query": statement}, N_("running a query"), self._query_response
+        )
 
     async def page(
         self, entity: str, start: int, size: int = PAGE_SIZE, where: str = ALL_RECORDS
     ) -> list[dict[str, Any]]:
         """Return one page of an entity in Id order, inactive records included."""
-        rows = (await self.query(page_statement(entity, start, size, where))).get(entity)
-        return list(rows) if isinstance(rows, list) else []
+
+        def rows(text: bytes, headers: Mapping[str, str], action: str) -> list[dict[str, Any]]:
+            return query_rows(
+                {"QueryResponse": self._query_response(text, headers, action)}, entity
+            )
+
+        statement = page_statement(entity, start, size, where)
+        return await self._call("query", {"query": statement}, N_("running a query"), rows)
 
     async def records(
         self,
@@ -219,16 +266,26 @@ class QboClient:
         where: str = ALL_RECORDS,
     ) -> list[Row]:
         """Return one page of an entity in Id order as typed records (qbo.schema)."""
+
+        def typed(text: bytes, headers: Mapping[str, str], action: str) -> list[Row]:
+            if b'"Fault"' in text[:200] or b'"fault"' in text[:200]:
+                self._payload(text, headers, action)  # raises the fault (§5.3)
+            return decode(text)
+
         statement = page_statement(entity, start, size, where)
-        body, headers = await self._fetch("query", {"query": statement}, N_("reading a page"))
-        if b'"Fault"' in body[:200] or b'"fault"' in body[:200]:
-            self._payload(body, headers, N_("reading a page"))  # raises the fault (§5.3)
-        return await _decoded(body, decode)
+        return await self._call("query", {"query": statement}, N_("reading a page"), typed)
 
     async def count(self, entity: str, where: str = ALL_RECORDS) -> int:
         """Return how many records of an entity match (inactive ones too by default)."""
-        response = await self.query(f"SELECT COUNT(*) FROM {entity} WHERE {where}")
-        return int(response.get("totalCount", 0))
+
+        def total(text: bytes, headers: Mapping[str, str], action: str) -> int:
+            found = self._query_response(text, headers, action).get("totalCount", 0)
+            if not isinstance(found, int) or isinstance(found, bool) or found < 0:
+                raise MalformedBody(f"totalCount is {found!r}")
+            return found
+
+        statement = f"SELECT COUNT(*) FROM {entity} WHERE {where}"
+        return await self._call("query", {"query": statement}, "counting records", total)
 
     async def read_all(self, entity: str, where: str = ALL_RECORDS) -> list[dict[str, Any]]:
         """Read every matching record page by page, stopping on a missing array or short page."""
@@ -246,17 +303,22 @@ class QboClient:
         """Return the records whose field equals value (any characters in value are safe)."""
         return await self.read_all(entity, f"{field} = {quote_literal(value)} AND {ALL_RECORDS}")
 
+    async def _read_object(self, path: str, key: str, action: str) -> dict[str, Any]:
+        def decode(text: bytes, headers: Mapping[str, str], action: str) -> dict[str, Any]:
+            return _object(self._payload(text, headers, action), key)
+
+        return await self._call(path, {}, action, decode)
+
     async def company_info(self) -> dict[str, Any]:
         """Return the CompanyInfo object (name, country…)."""
-        body = await self.get(f"companyinfo/{self.realm_id}", {}, N_("reading the company details"))
-        info = body.get("CompanyInfo")
-        return info if isinstance(info, dict) else {}
+        path = f"companyinfo/{self.realm_id}"
+        return await self._read_object(path, "CompanyInfo", N_("reading the company details"))
 
     async def preferences(self) -> dict[str, Any]:
         """Return the Preferences object (home currency, multicurrency, tax set-up)."""
-        body = await self.get("preferences", {}, N_("reading the company preferences"))
-        prefs = body.get("Preferences")
-        return prefs if isinstance(prefs, dict) else {}
+        return await self._read_object(
+            "preferences", "Preferences", N_("reading the company preferences")
+        )
 
     async def income_accounts(self) -> list[dict[str, Any]]:
         """Return the active accounts of type Income."""
@@ -272,11 +334,30 @@ class QboClient:
         A record merged away in QuickBooks comes back as a stub: Id, `"status": "Deleted"`,
         MetaData.LastUpdatedTime and nothing else.
         """
+
+        def decode(
+            text: bytes, headers: Mapping[str, str], action: str
+        ) -> dict[str, list[dict[str, Any]]]:
+            responses = self._payload(text, headers, action).get("CDCResponse")
+            if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
+                raise MalformedBody("CDCResponse is not a list of objects")
+            found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
+            for response in responses:
+                queries = response.get("QueryResponse", [])
+                if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries):
+                    raise MalformedBody("a CDC QueryResponse is not a list of objects")
+                for query in queries:
+                    for entity in entities:
+                        found[entity].extend(query_rows({"QueryResponse": query}, entity))
+            return found
+
         params = {"entities": ",".join(entities), "changedSince": since}
-        body = await self.get("cdc", params, N_("reading recent changes"))
-        found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
-        for response in body.get("CDCResponse", []):
-            for query in response.get("QueryResponse", []):
-                for entity in entities:
-                    found[entity].extend(query.get(entity, []))
-        return found
+        return await self._call("cdc", params, N_("reading recent changes"), decode)
+
+
+def _object(body: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Return body[key], which QBO documents as an object; MalformedBody when it is not."""
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise MalformedBody(f"{key} is not an object")
+    return value

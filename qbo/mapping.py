@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from importer.domain.inputs import price_text
+from importer.domain.money import fits_money
 from importer.domain.rules import Candidate
 from qbo.schema import Customer, Item, PhysicalAddress
 
@@ -69,8 +70,10 @@ def item_from_qbo(item: Item) -> Candidate:
     fields: dict[str, Any] = {}
     if item.Description:
         fields["description"] = item.Description
-    if item.UnitPrice is not None and item.UnitPrice.is_finite():
-        fields["unit_price"] = price_text(item.UnitPrice)
+    if item.UnitPrice is not None:
+        # Plain digits when money can hold it; else passed on as read: the rules skip it.
+        price = item.UnitPrice
+        fields["unit_price"] = price_text(price) if fits_money(price) else str(price)
     if item.Sku:
         fields["sku"] = item.Sku
     if item.Taxable is not None:

@@ -21,10 +21,13 @@ from importer.domain.errors import (
 )
 from importer.domain.messages import N_
 from importer.ports.clock import Clock
+from qbo.bodies import BodyTooLarge, read_limited
 from qbo.tokens import Tokens
 
 SCOPE = "com.intuit.quickbooks.accounting"
 TOKEN_TIMEOUT = aiohttp.ClientTimeout(total=30)
+# Intuit's token answers are a few KB; a bigger one is refused, not read into memory.
+MAX_TOKEN_BODY = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +108,13 @@ class IntuitOAuth:
             async with self._session.post(
                 url, data=body.encode(), headers=dict(headers), timeout=limit
             ) as response:
-                text = await response.text()
+                text = (await read_limited(response, MAX_TOKEN_BODY)).decode("utf-8", "replace")
                 tid = response.headers.get("intuit_tid")
                 status = response.status
+        except BodyTooLarge as error:
+            raise ServerError(
+                f"Intuit sent an answer larger than this service reads ({error}) while {action}"
+            ) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise ServerError(
                 N_("Intuit did not answer while {action} ({problem})"),

@@ -4,6 +4,8 @@ msgspec reads only these fields (QBO sends many more) into typed objects, with m
 exact Decimal taken from the JSON text: several times faster than json.loads and walking dicts,
 which matters on a 100,000-customer company. A page with a record of an unexpected shape is
 decoded record by record instead, so one odd record is skipped as invalid, not the whole page.
+A body that is not a query page at all (not JSON, a `QueryResponse` that is null or a list)
+raises MalformedBody: the client asks for it again, as after a server error.
 """
 
 from __future__ import annotations
@@ -11,12 +13,24 @@ from __future__ import annotations
 import json
 import logging
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import msgspec
 
 log = logging.getLogger(__name__)
+
+
+class MalformedBody(ValueError):
+    """A 200 answer whose body is not what QBO documents for the request."""
+
+
+def json_number(text: str) -> Decimal:
+    """Read a JSON number exactly; one no Decimal can hold (1e99999999999999999999) is NaN."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return Decimal("NaN")
 
 
 class Ref(msgspec.Struct, frozen=True):
@@ -87,11 +101,11 @@ class _Items(msgspec.Struct):
 
 
 class _CustomerPage(msgspec.Struct):
-    QueryResponse: _Customers = msgspec.field(default_factory=_Customers)
+    QueryResponse: _Customers
 
 
 class _ItemPage(msgspec.Struct):
-    QueryResponse: _Items = msgspec.field(default_factory=_Items)
+    QueryResponse: _Items
 
 
 _CUSTOMER_PAGE = msgspec.json.Decoder(_CustomerPage)
@@ -112,6 +126,11 @@ def _lenient(row: dict[str, Any], entity: str, row_type: type[Row]) -> Row:
             found = _FIELD_PATH.search(str(error))
             if found is None or found.group(1) not in row or found.group(1) in _ESSENTIAL:
                 break
+            if found.group(1) == "UnitPrice" and not isinstance(row["UnitPrice"], Decimal):
+                # An unreadable price is not left out: the item would be imported without it.
+                log.warning("QBO %s %s: %s; its price is unreadable", entity, row.get("Id"), error)
+                row = {**row, "UnitPrice": Decimal("NaN")}
+                continue
             log.warning(
                 "QBO %s %s: %s; reading it without that field", entity, row.get("Id"), error
             )
@@ -122,25 +141,43 @@ def _lenient(row: dict[str, Any], entity: str, row_type: type[Row]) -> Row:
     return msgspec.convert(essential, row_type, strict=False)
 
 
+def query_rows(page: object, entity: str) -> list[Any]:
+    """Return the entity's rows of a decoded query page; MalformedBody if it is not one."""
+    response = page.get("QueryResponse") if isinstance(page, dict) else None
+    if not isinstance(response, dict):
+        raise MalformedBody("QueryResponse is not an object")
+    rows = response.get(entity, [])
+    # Every row takes a position: one that is not a record cannot be passed over in silence.
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise MalformedBody(f"{entity} is not a list of records")
+    return rows
+
+
 def _one_by_one(body: bytes, entity: str, row_type: type[Row]) -> list[Row]:
     """Decode each record alone, so one record of an unexpected shape spoils nothing else."""
-    rows = json.loads(body, parse_float=Decimal).get("QueryResponse", {}).get(entity, [])
-    if not isinstance(rows, list):
-        return []
-    return [_lenient(row, entity, row_type) for row in rows if isinstance(row, dict)]
+    try:
+        page = json.loads(body, parse_float=json_number)
+    except ValueError:
+        raise MalformedBody("not JSON") from None
+    return [_lenient(row, entity, row_type) for row in query_rows(page, entity)]
 
 
 def decode_customers(body: bytes) -> list[Customer]:
-    """Return the Customers of a query page."""
+    """Return the Customers of a query page; MalformedBody if the body is not one."""
     try:
         return _CUSTOMER_PAGE.decode(body).QueryResponse.Customer
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, InvalidOperation):
+        # Something of an unexpected shape, or a number no Decimal holds: record by record.
         return _one_by_one(body, "Customer", Customer)
+    except msgspec.DecodeError:
+        raise MalformedBody("not JSON") from None
 
 
 def decode_items(body: bytes) -> list[Item]:
-    """Return the Items of a query page."""
+    """Return the Items of a query page; MalformedBody if the body is not one."""
     try:
         return _ITEM_PAGE.decode(body).QueryResponse.Item
-    except msgspec.ValidationError:
+    except (msgspec.ValidationError, InvalidOperation):
         return _one_by_one(body, "Item", Item)
+    except msgspec.DecodeError:
+        raise MalformedBody("not JSON") from None

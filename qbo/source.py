@@ -1,4 +1,11 @@
-"""A connected QBO company as a RecordSource: pages in Id order, later pages fetched ahead."""
+"""A connected QBO company as a RecordSource: pages in Id order, later pages fetched ahead.
+
+QBO pages by position only (STARTPOSITION; Id takes no `>`), and a merge in QuickBooks deletes
+a record, moving every later one down a position. Each page therefore overlaps the one before
+by a few records, and a page that does not reach back to the last record read means records
+slipped past the read: it steps back. A position is `"<next position> after <last Id read>"`,
+so a resumed import checks the same way, whatever was merged while it was stopped.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 
+from importer.domain.errors import ServerError
 from importer.domain.model import Kind
 from importer.domain.rules import Candidate
 from importer.ports.source import SourcePage
@@ -32,13 +40,72 @@ ENTITIES: dict[Kind, tuple[str, Decoder]] = {
 
 Candidates = list[Candidate]
 
+# Records each page reads again from the page before it. Up to OVERLAP - 1 records merged away
+# between two page requests cost nothing; more cost one request stepping back per page moved.
+OVERLAP = 10
+# Pages in a row bringing nothing new: more than this and QBO is not paging as it says.
+MAX_IDLE_PAGES = 3
+_AFTER = " after "
+
+
+def page_start(page: int, page_size: int = PAGE_SIZE, overlap: int = OVERLAP) -> int:
+    """Return the STARTPOSITION of a read's page (1 for the first) when nothing moves."""
+    return 1 + (page - 1) * (page_size - overlap)
+
+
+def _parse_position(text: str | None) -> tuple[int, int | None]:
+    """Return the next position and the last Id read; a bare number is an older checkpoint."""
+    if not text:
+        return 1, None
+    position, _, last = text.partition(_AFTER)
+    return int(position), int(last) if last else None
+
+
+def _format_position(position: int, last: int | None) -> str:
+    return str(position) if last is None else f"{position}{_AFTER}{last}"
+
+
+def _start(position: int, last: int | None, overlap: int) -> int:
+    """Return where to ask for the page after position: a little before it, to check."""
+    return position if last is None else max(1, position - overlap)
+
+
+def _number(qbo_id: str) -> int | None:
+    # QBO Ids are decimal digits; anything else takes no part in the ordering checks.
+    return int(qbo_id) if qbo_id.isascii() and qbo_id.isdigit() else None
+
+
+def _reaches(candidates: Candidates, last: int) -> bool:
+    """Say whether a page holds a record at or before the last one read."""
+    return any((n := _number(c.qbo_id)) is not None and n <= last for c in candidates)
+
+
+def _after(candidates: Candidates, last: int) -> Candidates:
+    """Return the page's records not read yet."""
+    return [c for c in candidates if (n := _number(c.qbo_id)) is None or n > last]
+
+
+def _last_id(candidates: Candidates, last: int | None) -> int | None:
+    numbers = [n for c in candidates if (n := _number(c.qbo_id)) is not None]
+    return max(numbers) if numbers else last
+
 
 class QboSource:
     """Read a company's Customers (clients) or Items (items), all of them, active or not."""
 
-    def __init__(self, client: QboClient, *, page_size: int = PAGE_SIZE, ahead: int | None = None):
+    def __init__(
+        self,
+        client: QboClient,
+        *,
+        page_size: int = PAGE_SIZE,
+        ahead: int | None = None,
+        overlap: int = OVERLAP,
+    ):
+        if not 1 <= overlap < page_size:
+            raise ValueError("pages must overlap by at least one record and less than a page")
         self._client = client
         self._page_size = page_size
+        self._overlap = overlap
         # Keep more pages queued than QBO lets run at once, so a slot freed by any page is
         # refilled at once instead of waiting for the oldest page; the limiter keeps QBO's limits.
         default = 3 * client.limiter.max_in_flight
@@ -78,23 +145,38 @@ class QboSource:
         return await self._client.records(entity, decode, at, self._page_size)
 
     async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[SourcePage]:
-        """Yield pages in Id order from start (a position a page returned), or from the first."""
+        """Yield pages in Id order from start (a position a page returned), or from the first.
+
+        Each page is asked from a few positions before the previous one ended, so it must begin
+        with a record already read: then no record was skipped, even when a merge in QuickBooks
+        moved later records down between the two requests (or while the import was stopped).
+        When it does not, the read steps back. A short page that passes this check is the end
+        of the list, whatever the count said; the count only plans how far to fetch ahead.
+        """
         entity, decode = ENTITIES[kind]
-        size = self._page_size
-        position = int(start) if start else 1
-        # The count only plans the prefetching, so the one count() just made will do.
+        size, overlap = self._page_size, self._overlap
+        step = size - overlap
+        position, last = _parse_position(start)
         total = self._counted.pop(kind, None)
         if total is None:
             total = await self._client.count(entity)
-        # Positions the count promises, and, when they end on a full page, the page after it:
-        # QBO's stop rule is a short or empty page (§3.2), and that page goes out with the
-        # others rather than after them. Records created after the count land there; should
-        # it come back full, pages are probed one at a time until a short one.
+        # Positions the count promises, and the page after them when they end on a full page:
+        # QBO's stop rule is a short or empty page (§3.2). Records created after the count are
+        # read too: while pages come back full, they are asked for one at a time.
         counted_end = total + 1
-        planned = deque(range(position, counted_end + 1, size))
+
+        def plan(at: int) -> deque[int]:
+            starts = deque([at])
+            while at + size <= counted_end:
+                at += step
+                starts.append(at)
+            return starts
+
+        ask = _start(position, last, overlap)
+        planned = plan(ask)
         fetching: deque[tuple[int, asyncio.Task[Candidates]]] = deque()
         first = self._first.pop(kind, None)
-        if first is not None and planned and planned[0] == 1:
+        if first is not None and planned[0] == 1:
             fetching.append((planned.popleft(), first))
         elif first is not None:
             self._cancel(deque([(1, first)]))
@@ -102,31 +184,43 @@ class QboSource:
         def fetch(at: int) -> None:
             fetching.append((at, asyncio.ensure_future(self._read(entity, decode, at))))
 
+        idle = 0
         try:
             while True:
+                if not fetching and not planned:
+                    planned = plan(ask)
                 while planned and len(fetching) < self._ahead:
                     fetch(planned.popleft())
-                if not fetching:
-                    fetch(position)
                 at, task = fetching.popleft()
-                if at != position:
-                    # A short page before the counted end: positions moved; drop guesses.
+                if at != ask:
+                    # The pages fetched ahead were guesses for a list that has moved: drop them.
+                    fetching.appendleft((at, task))
                     self._cancel(fetching)
                     planned.clear()
                     continue
                 candidates = await task
-                position = at + len(candidates)
-                # Stop on a missing array or a short page, never on maxResults (§3.2), unless
-                # the count promised records beyond it.
-                last = len(candidates) < size and position >= counted_end
-                if len(candidates) < size and not last:
+                if last is not None and at > 1 and not _reaches(candidates, last):
+                    # Records moved down past the last one read (a merge removed lower Ids), so
+                    # some now sit before this page: step back until a page meets what was read.
                     self._cancel(fetching)
                     planned.clear()
-                yield SourcePage(
-                    candidates=candidates,
-                    next_position=None if last else str(position),
-                )
-                if last:
+                    ask = max(1, at - step)
+                    continue
+                new = candidates if last is None else _after(candidates, last)
+                position = at + len(candidates)
+                last = _last_id(new, last)
+                ask = _start(position, last, overlap)
+                # Stop on a short or empty page, never on maxResults (§3.2).
+                end = len(candidates) < size
+                idle = 0 if new else idle + 1
+                if idle > MAX_IDLE_PAGES:
+                    raise ServerError(
+                        f"QuickBooks kept answering {entity} records already read "
+                        f"(position {at}); the import stopped rather than read them again"
+                    )
+                if new or end:
+                    yield SourcePage(new, None if end else _format_position(position, last))
+                if end:
                     return
         finally:
             self._cancel(fetching)

@@ -1,8 +1,9 @@
 """The seed's rules as plain data in, plain data out: no I/O, no clock, no database.
 
 R1 existing names are skipped, R2 deleted stays deleted, R4 the lower QBO Id wins among
-duplicates inside QBO, R5 inactive, unsupported and invalid records are not imported, R9 a QBO
-record imported once is not imported again under a new name.
+duplicates inside QBO, R5 inactive, unsupported and invalid records (a bad name, or a price
+money cannot hold) are not imported, R9 a QBO record imported once is not imported again under
+a new name.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from importer.domain.model import Kind, Skipped, SkipReason
+from importer.domain.money import fits_money
 from importer.domain.names import display_name, is_valid_name, name_key
 
 # QBO item types with nothing to invoice (Category) or not mapped faithfully yet (bundles).
@@ -89,6 +91,8 @@ def in_qbo_order(candidate: Candidate) -> tuple[int, str]:
 def precheck(kind: Kind, candidate: Candidate) -> SkipReason | None:
     """Return why a record is not imported whatever the store holds, or None."""
     if not is_valid_name(candidate.name, candidate.key):
+        return SkipReason.INVALID
+    if kind is Kind.ITEMS and not fits_money(candidate.fields.get("unit_price")):
         return SkipReason.INVALID
     if kind is Kind.ITEMS and candidate.item_type in UNSUPPORTED_ITEM_TYPES:
         return SkipReason.UNSUPPORTED

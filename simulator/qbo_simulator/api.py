@@ -93,7 +93,9 @@ async def _guarded(
             failure = await _apply(fault)
             if failure is not None:
                 return failure
-        return await _dispatch(sim, request, tail, statement)
+        response = await _dispatch(sim, request, tail, statement)
+        bad = next((fault.body for fault in hits if fault.kind == "badbody"), None)
+        return response if bad is None else env.bad_body(bad, response)
     finally:
         sim.throttle.release(realm_id)
         if is_batch:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 FAULT_HELP = [
     "Faults (--faults, comma-separated): KIND[@WHEN][~FLAG...]",
     "  KIND: throttle | 500 | 502 | 503 | 504 | timeout=SECONDS | hang | expire | invalid_grant",
+    "        | badbody=text|truncated|null|list (a 200 whose body is not QBO's)",
     "  WHEN: N (the Nth API request) | start=S (query with STARTPOSITION S) | * (every request)",
     "  FLAG: always (keep firing; default once) | retry-after=SECONDS (throttle only)",
     "  e.g. throttle@3, 503@start=201, timeout=10@4, hang@start=2001, expire@50, invalid_grant",

@@ -4,9 +4,11 @@ for every answer when the request does not accept JSON."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -47,14 +49,40 @@ def new_tid() -> str:
     return f"1-{secrets.token_hex(4)}-{secrets.token_hex(12)}"
 
 
+# A Decimal goes out as the JSON number it reads as, digit for digit (QBO's money is JSON
+# numbers): json writes it as a marked string first, and the marks are then taken off.
+_MARK = f"number-{secrets.token_hex(6)}:"
+_MARKED = re.compile(f'"{_MARK}([^"]*)"')
+
+
+def _exact(value: object) -> str:
+    if isinstance(value, Decimal) and value.is_finite():
+        return f"{_MARK}{value}"
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(payload: Any) -> bytes:
+    """Serialise compactly; Decimals (e.g. a record's UnitPrice) as exact JSON numbers."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_exact)
+    return (_MARKED.sub(r"\1", text) if _MARK in text else text).encode()
+
+
 def json_response(payload: dict[str, Any], status: int = 200) -> web.Response:
     """Serialise a payload compactly, with a QBO-style content type."""
     return web.Response(
-        status=status,
-        body=json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
-        content_type="application/json",
-        charset="utf-8",
+        status=status, body=dumps(payload), content_type="application/json", charset="utf-8"
     )
+
+
+def bad_body(kind: str, answer: web.Response) -> web.Response:
+    """Turn an answer into a 200 whose body is not QBO's (the `badbody` fault)."""
+    if kind == "text":
+        page = "<html><body><h1>Service temporarily unavailable</h1></body></html>"
+        return web.Response(text=page, content_type="text/html")
+    if kind == "truncated":
+        body = answer.body if isinstance(answer.body, bytes) else b"{}"
+        return web.Response(body=body[: len(body) // 2], content_type="application/json")
+    return json_response(with_time({"QueryResponse": None if kind == "null" else []}))
 
 
 def negotiated(accept: str, response: web.StreamResponse) -> web.StreamResponse:
@@ -66,9 +94,13 @@ def negotiated(accept: str, response: web.StreamResponse) -> web.StreamResponse:
         or not isinstance(response.body, bytes)
     ):
         return response
+    try:
+        payload = json.loads(response.body)
+    except ValueError:  # a `badbody=truncated` answer stays as broken as it was asked to be
+        return response
     return web.Response(
         status=response.status,
-        body=xml.document(json.loads(response.body), qbo_time()),
+        body=xml.document(payload, qbo_time()),
         content_type="application/xml",
         charset="utf-8",
     )
@@ -194,7 +226,7 @@ class EncodedRows:
             return hit[1]
         if len(self._cache) >= self._limit:
             self._cache.clear()
-        data = json.dumps(row, separators=(",", ":"), ensure_ascii=False).encode()
+        data = dumps(row)
         self._cache[id(row)] = (row, data)
         return data
 

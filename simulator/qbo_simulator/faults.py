@@ -4,6 +4,7 @@ Grammar (faults separated by commas; spaces ignored)::
 
     FAULT  := KIND ["@" WHEN] ("~" FLAG)*
     KIND   := throttle | 500 | 502 | 503 | 504 | timeout=SECONDS | hang | expire | invalid_grant
+            | badbody=BODY   BODY := text | truncated | null | list
     WHEN   := N          the Nth API request, counted from 1 since the fault was injected
             | start=S    an API query whose STARTPOSITION is S
             | *          every API request (implies ~always)
@@ -13,17 +14,31 @@ Grammar (faults separated by commas; spaces ignored)::
 Effects: `throttle` answers 429 with the XML ThrottleExceeded body; `500` a JSON SystemFault,
 `502`/`503`/`504` a gateway HTML page; `timeout=D` answers normally after D seconds; `hang`
 never answers; `expire` makes every access token issued so far invalid just before the request,
-so it gets 401 code 3200; `invalid_grant` refuses the next refresh (no WHEN needed).
+so it gets 401 code 3200; `invalid_grant` refuses the next refresh (no WHEN needed);
+`badbody=B` answers 200 with a body no client can read as QBO's: `text` an HTML page, `truncated`
+the real JSON answer cut in half, `null` and `list` a `QueryResponse` that is `null` or `[]`.
 
 Examples: `throttle@3`, `throttle@start=1001~always~retry-after=2`, `503@start=201`,
-`timeout=10@4`, `hang@start=2001`, `expire@50`, `invalid_grant`.
+`timeout=10@4`, `hang@start=2001`, `expire@50`, `invalid_grant`, `badbody=null@start=991~always`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-KINDS = ("throttle", "500", "502", "503", "504", "timeout", "hang", "expire", "invalid_grant")
+KINDS = (
+    "throttle",
+    "500",
+    "502",
+    "503",
+    "504",
+    "timeout",
+    "hang",
+    "expire",
+    "invalid_grant",
+    "badbody",
+)
+BAD_BODIES = ("text", "truncated", "null", "list")
 
 
 class FaultSpecError(ValueError):
@@ -41,9 +56,11 @@ class Fault:
     always: bool = False
     retry_after: int | None = None
     seconds: float = 0
+    body: str = ""
 
     def __str__(self) -> str:
         kind = f"timeout={self.seconds:g}" if self.kind == "timeout" else self.kind
+        kind = f"badbody={self.body}" if self.kind == "badbody" else kind
         when = "*" if self.every else f"start={self.start}" if self.start else self.nth
         text = kind if when is None else f"{kind}@{when}"
         if self.always and not self.every:
@@ -57,10 +74,14 @@ def parse_fault(text: str) -> Fault:
     """Parse one fault, e.g. `throttle@start=1001~always`."""
     head, *flags = text.replace(" ", "").split("~")
     kind, _, when = head.partition("@")
-    seconds = 0.0
+    seconds, body = 0.0, ""
     if kind.startswith("timeout="):
         kind, seconds = "timeout", _number(kind.removeprefix("timeout="), text)
-    if kind not in KINDS:
+    elif kind.startswith("badbody="):
+        kind, body = "badbody", kind.removeprefix("badbody=")
+        if body not in BAD_BODIES:
+            raise FaultSpecError(f"unknown bad body {body!r} in {text!r}; expected {BAD_BODIES}")
+    if kind not in KINDS or (kind == "badbody" and not body):
         raise FaultSpecError(f"unknown fault {kind!r} in {text!r}; expected one of {KINDS}")
     nth = start = None
     every = when == "*"
@@ -78,7 +99,7 @@ def parse_fault(text: str) -> Fault:
             retry_after = int(_number(flag.removeprefix("retry-after="), text))
         else:
             raise FaultSpecError(f"unknown flag {flag!r} in {text!r}")
-    return Fault(kind, nth, start, every, always, retry_after, seconds)
+    return Fault(kind, nth, start, every, always, retry_after, seconds, body)
 
 
 def parse_faults(text: str) -> tuple[Fault, ...]:

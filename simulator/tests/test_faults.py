@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 import pytest
 from qbo_simulator import Fault, FaultSpecError, Simulator, parse_faults
@@ -11,15 +13,19 @@ from qbo_simulator.testing import Api
 def test_grammar_round_trips() -> None:
     text = (
         "throttle@3,throttle@start=1001~always~retry-after=2,503@start=201,timeout=10@4,"
-        "expire@50,invalid_grant"
+        "expire@50,invalid_grant,badbody=null@start=991~always"
     )
     faults = parse_faults(text)
     assert faults[1] == Fault("throttle", start=1001, always=True, retry_after=2)
     assert faults[3] == Fault("timeout", nth=4, seconds=10)
+    assert faults[6] == Fault("badbody", start=991, always=True, body="null")
     assert ",".join(str(f) for f in faults) == text
 
 
-@pytest.mark.parametrize("bad", ["explode@1", "throttle", "throttle@x", "500@1~sometimes"])
+@pytest.mark.parametrize(
+    "bad",
+    ["explode@1", "throttle", "throttle@x", "500@1~sometimes", "badbody@1", "badbody=xml@1"],
+)
 def test_grammar_refusals(bad: str) -> None:
     with pytest.raises(FaultSpecError):
         parse_faults(bad)
@@ -91,3 +97,32 @@ async def test_admin_api_arms_lists_and_clears_faults(
         seen = [(r["path"].rsplit("/", 1)[-1], r["status"]) for r in (await log.json())["requests"]]
     assert (throttled, ok) == (429, 200)
     assert seen == [("1", 429), ("1", 200)]
+
+
+@pytest.mark.parametrize(
+    ("body", "unreadable"),
+    [
+        ("text", "<html>"),
+        ("truncated", '{"QueryResponse":{"Customer":['),
+        ("null", '{"QueryResponse":null,'),
+        ("list", '{"QueryResponse":[],'),
+    ],
+)
+async def test_a_bad_body_is_a_200_no_client_can_read(
+    api: Api, qbo_simulator: Simulator, body: str, unreadable: str
+) -> None:
+    qbo_simulator.inject(f"badbody={body}@start=11")
+    statement = "SELECT * FROM Customer STARTPOSITION 11 MAXRESULTS 10"
+    headers = api.headers()
+    async with api.session.get(
+        f"{api.company}/query", params={"query": statement}, headers=headers
+    ) as response:
+        text = await response.text()
+        assert response.status == 200
+    status, again = await api.query(statement)
+    assert text.startswith(unreadable)
+    if body == "truncated":
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(text)
+    assert status == 200
+    assert len(again["QueryResponse"]["Customer"]) == 10  # the fault fired once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -145,3 +146,12 @@ def test_parser_reads_escapes_order_keys_and_paging() -> None:
     assert query.where[1].op == ">="
     assert query.order == (("DisplayName", True), ("Id", False))
     assert (query.start, query.max_results) == (3, 7)
+
+
+async def test_prices_held_as_decimals_go_out_as_exact_json_numbers(
+    api: Api, qbo_simulator: Simulator
+) -> None:
+    added = qbo_simulator.company.add_item("Exact", UnitPrice=Decimal("1e999999"))
+    async with api.session.get(f"{api.company}/item/{added['Id']}", headers=api.headers()) as read:
+        text = await read.text()
+    assert '"UnitPrice":1E+999999' in text

@@ -8,6 +8,7 @@ from pathlib import Path
 from qbo_simulator import Simulator, SimulatorConfig, parse_faults
 
 from importer.domain.model import Kind, Skipped, SkipReason
+from qbo.source import page_start
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import Cli, cli_for, connected_account
 
@@ -179,7 +180,7 @@ async def test_an_import_killed_after_page_k_resumes_with_exact_records_and_coun
         await connected_account(cli, sim, "Killed")
         await connected_account(cli, sim, "Uninterrupted")
 
-        for fault in parse_faults("hang@start=3001"):
+        for fault in parse_faults(f"hang@start={page_start(4)}"):
             sim.inject(fault)  # page 4 never answers: the import is stuck after page 3
         process = await cli.start("import", "--account", "Killed", "clients", "--json")
         await wait_for_pages(cli.database, "Killed", 3)

@@ -7,6 +7,7 @@ import pytest
 from importer.domain.model import Kind
 from importer.domain.runs import RunStatus
 from importer.services.engine import ImportEngine
+from qbo.source import page_start
 from tests.qbo.conftest import MakeWorld, Process, connected
 
 
@@ -18,9 +19,9 @@ async def stored(process: Process, account_id: str) -> list[tuple[str, str | Non
 @pytest.mark.parametrize(
     "fault",
     [
-        "throttle@start=1001",  # a 429 with Intuit's XML body
-        "500@start=1001",  # a 500 on one page
-        "timeout=3@start=2001",  # a page that answers after the client gave up
+        f"throttle@start={page_start(2)}",  # a 429 with Intuit's XML body
+        f"500@start={page_start(2)}",  # a 500 on one page
+        f"timeout=3@start={page_start(3)}",  # a page that answers after the client gave up
         "expire@4",  # the access token expires in the middle of the import
     ],
 )

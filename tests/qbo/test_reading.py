@@ -10,6 +10,7 @@ import pytest
 from importer.domain.model import Kind
 from importer.ports.source import RecordSource, SourcePage
 from qbo.client import quote_literal
+from qbo.source import page_start
 from tests.qbo.conftest import MakeWorld, World, connected
 
 
@@ -46,7 +47,8 @@ async def test_a_2345_customer_company_reads_completely_in_three_pages(
 
     ids = [c.qbo_id for page in pages for c in page.candidates]
     assert ids == company_ids(world, "Customer")
-    assert [page.next_position for page in pages] == ["1001", "2001", None]
+    # Each page reads the last few of the one before again, to see that nothing moved.
+    assert [page.next_position for page in pages] == ["1001 after 1000", "1991 after 1990", None]
     assert [c.active for page in pages for c in page.candidates].count(False) >= 1
     statements = data_queries(world, "Customer")
     assert len(statements) == 3
@@ -60,10 +62,13 @@ async def test_a_read_resumes_from_a_returned_position(make_world: MakeWorld) ->
     account = await connected(world, process)
     source = await process.service.source_for(account.id)
 
-    pages = [page async for page in source.pages(Kind.CLIENTS, "1001")]
+    pages = [page async for page in source.pages(Kind.CLIENTS, "1001 after 1000")]
+    # A checkpoint written before pages overlapped holds the position alone.
+    older = [page async for page in source.pages(Kind.CLIENTS, "1001")]
 
     ids = [c.qbo_id for page in pages for c in page.candidates]
     assert ids == company_ids(world, "Customer")[1000:]
+    assert [c.qbo_id for page in older for c in page.candidates] == ids
 
 
 async def test_records_created_after_the_count_are_not_lost(make_world: MakeWorld) -> None:
@@ -152,11 +157,11 @@ async def test_names_with_quotes_and_backslashes_query_back(
 @pytest.mark.parametrize(
     "fault",
     [
-        "throttle@start=1001",
-        "throttle@start=1001~retry-after=0",
-        "500@start=1001",
-        "503@start=2001",
-        "timeout=3@start=1001",
+        f"throttle@start={page_start(2)}",
+        f"throttle@start={page_start(2)}~retry-after=0",
+        f"500@start={page_start(2)}",
+        f"503@start={page_start(3)}",
+        f"timeout=3@start={page_start(2)}",
         "expire@3",
     ],
 )
