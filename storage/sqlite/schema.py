@@ -97,6 +97,7 @@ CREATE TABLE IF NOT EXISTS oauth_states (
     data TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
 """
 
 RECORD_COLUMNS = "id, account_id, name, name_key, qbo_realm, qbo_id, run_id, created_at, fields"
