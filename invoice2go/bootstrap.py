@@ -80,9 +80,7 @@ class Services:
 
     @property
     def imports(self) -> ImportService:
-        engine = ImportEngine(
-            self.store, lease_seconds=self.settings.import_lease_seconds, clock=self.clock
-        )
+        engine = ImportEngine(self.store, lease_seconds=self.settings.import_lease_seconds)
         return ImportService(engine, self, self.store, self.plans)
 
     async def source_for(self, account_id: str) -> RecordSource:

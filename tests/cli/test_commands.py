@@ -11,7 +11,6 @@ from pathlib import Path
 from qbo_simulator import Simulator
 
 from importer.domain.model import Kind
-from importer.ports.clock import utcnow
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import COMMAND, Cli, cli_env, connected_account
 
@@ -49,7 +48,7 @@ async def test_asking_again_while_an_import_runs_shows_the_running_one(
         Kind.CLIENTS,
         simulator.realm_id,
         "worker-2:4242:abcd",
-        utcnow() + timedelta(minutes=5),
+        timedelta(minutes=5),
     )
     await store.close()
 
