@@ -54,6 +54,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "es": "Ya hay una importación de {kind} en curso para {account} (empezó {started}, "
         "{seen:,} registros hasta ahora). Su resumen aparecerá al terminar.",
     },
+    "import.cancelled": {
+        "en": "Cancelled the import of {kind} for {account} (run {run}, {seen:,} records read); "
+        "the next import starts anew.",
+        "es": "Cancelada la importación de {kind} de {account} (ejecución {run}, {seen:,} "
+        "registros leídos); la próxima importación empezará de nuevo.",
+    },
+    "import.cancel.none": {
+        "en": "No import of {kind} to cancel for {account}.",
+        "es": "No hay ninguna importación de {kind} que cancelar en {account}.",
+    },
     "error.no_account": {
         "en": "No account named {name!r}. Create it with: invoice2go accounts create {name!r}",
         "es": "No existe la cuenta {name!r}. Créala con: invoice2go accounts create {name!r}",

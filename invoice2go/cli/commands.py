@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 
+from importer.domain.model import Account
 from importer.services.imports import KIND_WORDS
 from invoice2go.bootstrap import Services
+from invoice2go.cli.parser import CANCEL
 from invoice2go.cli.progress import progress_display
-from invoice2go.cli.render import account_json, summary_lines
+from invoice2go.cli.render import account_json, cancel_json, summary_lines
 from invoice2go.i18n import t
 
 
@@ -55,6 +57,8 @@ async def connect(services: Services, args: argparse.Namespace) -> int:
 
 async def import_command(services: Services, args: argparse.Namespace) -> int:
     account = await services.accounts.named(args.account)
+    if args.what == CANCEL:
+        return await cancel_import(services, account, args)
     show = not args.json and sys.stdout.isatty()
     async with progress_display(show, args.locale) as on_progress:
         report = await services.imports.run(account, KIND_WORDS[args.what], on_progress=on_progress)
@@ -65,3 +69,26 @@ async def import_command(services: Services, args: argparse.Namespace) -> int:
     if report.running:
         return 3
     return 0 if report.ok else 1
+
+
+async def cancel_import(services: Services, account: Account, args: argparse.Namespace) -> int:
+    [kind] = KIND_WORDS[args.cancel_kind]
+    ended = await services.imports.cancel(account, kind)
+    if args.json:
+        print(json.dumps({kind.value: cancel_json(ended)}, ensure_ascii=False))
+        return 0
+    name = t(f"kind.{kind.value}", args.locale).lower()
+    if ended is None:
+        print(t("import.cancel.none", args.locale, kind=name, account=account.name))
+    else:
+        print(
+            t(
+                "import.cancelled",
+                args.locale,
+                kind=name,
+                account=account.name,
+                run=ended.id,
+                seen=ended.counts.seen,
+            )
+        )
+    return 0

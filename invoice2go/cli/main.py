@@ -18,7 +18,7 @@ from importer.domain.errors import (
 )
 from invoice2go.bootstrap import Services, open_services
 from invoice2go.cli import commands, records
-from invoice2go.cli.parser import build_parser
+from invoice2go.cli.parser import build_parser, parse_command_line
 from invoice2go.i18n import pick_locale, t
 from invoice2go.settings import Settings, SettingsError, load_settings
 
@@ -88,7 +88,7 @@ def one_line(error: BaseException, locale: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; user errors print one line and exit non-zero, never a trace."""
-    args = build_parser().parse_args(argv)
+    args = parse_command_line(build_parser(), argv)
     try:
         settings = load_settings()
     except SettingsError as error:

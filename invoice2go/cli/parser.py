@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from importer.domain.model import PLANS
 from importer.services.imports import KIND_WORDS
 from invoice2go.cli import records
+
+CANCEL = "cancel"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,13 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     connect.add_argument("--realm", required=True, help="the QBO company id (realmId)")
     connect.add_argument("--refresh-token", required=True, help="an Intuit refresh token")
 
-    importing = commands.add_parser("import", help="import clients, items or both from QBO")
+    importing = commands.add_parser(
+        "import",
+        help="import clients, items or both from QBO; or cancel a stuck import",
+        description="Import from QBO; `import cancel --account NAME clients|items` ends the "
+        "running, stuck or failed import of that kind for good, so the next one starts anew.",
+    )
     importing.add_argument("--account", required=True, help="account name")
     importing.add_argument(
         "what",
-        choices=sorted(KIND_WORDS),
-        metavar="clients|items|all",
-        help="what to import (also clientes, conceptos, todo)",
+        choices=[*sorted(KIND_WORDS), CANCEL],
+        metavar="clients|items|all|cancel",
+        help="what to import (also clientes, conceptos, todo), or cancel",
     )
     importing.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -71,3 +79,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="faults to inject, e.g. 'throttle@3,503@start=201' (grammar in the README)",
     )
     return parser
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    """Parse the arguments; `import cancel` takes the kind to cancel after its options too
+    (`import cancel --account NAME clients`), which argparse alone cannot place."""
+    args, extra = parser.parse_known_args(argv)
+    args.cancel_kind = None
+    if args.command == "import" and args.what == CANCEL:
+        single = sorted(word for word, kinds in KIND_WORDS.items() if len(kinds) == 1)
+        if len(extra) != 1 or extra[0] not in single:
+            parser.error(
+                "import cancel: say which import to cancel: clients or items "
+                f"(also {', '.join(w for w in single if w not in ('clients', 'items'))})"
+            )
+        args.cancel_kind = extra.pop()
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args

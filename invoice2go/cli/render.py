@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from importer.domain.model import Account, Counts, Record, SkipReason
+from importer.domain.runs import ImportRun
 from importer.services.imports import ImportReport
 from invoice2go.i18n import t
 
@@ -42,6 +43,13 @@ def summary_lines(report: ImportReport, locale: str) -> list[str]:
         if outcome.error:
             lines.append("  " + t("import.failed", locale, kind=kind.lower(), reason=outcome.error))
     return lines
+
+
+def cancel_json(run: ImportRun | None) -> dict[str, Any]:
+    """Return what `import cancel --json` prints for the run it ended (or none)."""
+    if run is None:
+        return {"cancelled": False, "run_id": None}
+    return {"cancelled": True, "run_id": run.id, "status": run.status.value, **run.counts.as_dict()}
 
 
 def account_json(account: Account) -> dict[str, Any]:
