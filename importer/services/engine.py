@@ -203,12 +203,14 @@ class ImportEngine:
         try:
             await asyncio.wait({working, beating}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            if not working.done():  # stopped from outside, or the run was taken
-                working.cancel()
-            # The work lets a batch being written land; then no renewal comes after it.
-            await asyncio.wait({working})
-            stop.set()
-            await asyncio.wait({beating})
+            try:
+                if not working.done():  # stopped from outside, or the run was taken
+                    working.cancel()
+                # The work lets a batch being written land; then no renewal comes after it.
+                await asyncio.wait({working})
+            finally:
+                stop.set()
+                await asyncio.wait({beating})
         lost = beating.exception()
         if lost is not None:
             if not working.cancelled():

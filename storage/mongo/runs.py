@@ -12,7 +12,7 @@ from importer.domain.model import Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
 from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, run_doc, run_from, utc
-from storage.runs import new_run
+from storage.runs import LOST, new_run
 
 _RUNNING = RunStatus.RUNNING.value
 
@@ -43,7 +43,7 @@ class RunsMixin(MongoCore):
     """
 
     def _lost(self, run_id: str) -> LeaseLost:
-        return LeaseLost(f"import run {run_id} is no longer owned by this worker")
+        return LeaseLost(LOST.format(run_id=run_id))
 
     async def begin_run(
         self, account_id: str, kind: Kind, realm_id: str, owner: str, lease: timedelta

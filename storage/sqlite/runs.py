@@ -10,7 +10,7 @@ from typing import Any
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
-from storage.runs import new_run
+from storage.runs import LOST, new_run
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
     iso_time,
@@ -164,7 +164,7 @@ class RunsMixin(SqliteCore):
             "SELECT owner, status FROM import_runs WHERE id = ?", (run_id,)
         ).fetchone()
         if row is None or row[0] != owner or row[1] != RunStatus.RUNNING.value:
-            raise LeaseLost(f"import run {run_id} is no longer owned by this worker")
+            raise LeaseLost(LOST.format(run_id=run_id))
 
     async def renew_lease(self, run_id: str, owner: str, lease: timedelta) -> None:
         until = iso_time(self._clock() + lease)
