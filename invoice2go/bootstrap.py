@@ -190,9 +190,7 @@ class Services:
 
     @property
     def imports(self) -> ImportService:
-        engine = ImportEngine(
-            self.store, lease_seconds=self.settings.import_lease_seconds, clock=self.clock
-        )
+        engine = ImportEngine(self.store, lease_seconds=self.settings.import_lease_seconds)
         return ImportService(engine, self, self.store, self.plans, clock=self.clock)
 
     async def source_for(

@@ -8,6 +8,12 @@ from datetime import UTC, datetime
 from importer.domain.model import Kind
 from importer.domain.runs import ImportRun, RunStatus
 
+# What a worker that lost its run is told (LeaseLost); the command line prints it.
+LOST = (
+    "import run {run_id} was cancelled or taken over by another worker; this one stopped "
+    "without writing more"
+)
+
 
 def new_run(
     account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime, now: datetime

@@ -41,13 +41,28 @@ def run_lock(account_id: str, kind: Kind) -> str:
     return f"{account_id}:{kind.value}"
 
 
+# QBO's longest name (a customer's DisplayName) is 500 characters: a skipped name is kept whole up
+# to that and cut beyond, so a pathological name cannot make a checkpoint too big to store.
+MAX_SKIPPED_NAME = 500
+
+
+def kept_skip(entry: Skipped) -> Skipped:
+    """Return the skipped entry as a checkpoint keeps it: its QBO id whole, its name cut."""
+    if len(entry.name) <= MAX_SKIPPED_NAME:
+        return entry
+    return Skipped(entry.qbo_id, entry.name[: MAX_SKIPPED_NAME - 1] + "…", entry.reason)
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """What a run has done after a batch of pages: cumulative counts, the batch's skips (kept
-    under page_no, the number of pages done), where to go on."""
+    under page_no, the number of pages done; names cut to MAX_SKIPPED_NAME), where to go on."""
 
     page_no: int
     next_position: str | None
     counts: Counts
     skipped: Sequence[Skipped] = ()
     total: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skipped", tuple(kept_skip(entry) for entry in self.skipped))

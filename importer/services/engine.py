@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from importer.domain.errors import LeaseLost, RunInProgress
+from importer.domain.errors import LeaseLost, RunInProgress, StoreError
 from importer.domain.model import Counts, Kind, NewRecord
 from importer.domain.names import display_name
 from importer.domain.rules import (
@@ -28,11 +28,10 @@ from importer.domain.rules import (
     refused_as_existing,
 )
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus
-from importer.ports.clock import Clock, utcnow
 from importer.ports.imports import ImportStore
 from importer.ports.source import RecordSource
 from importer.services.batches import Batch, batches
-from importer.services.lease import is_stale, worker_identity
+from importer.services.lease import owner_is_gone, worker_identity
 from importer.services.log_context import RUN_ID
 
 log = logging.getLogger(__name__)
@@ -62,7 +61,6 @@ class _RunState:
     counts: Counts = field(default_factory=Counts)
     pages: int = 0
     total: int | None = None
-    renewed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +92,12 @@ def _plan(
     return _Plan(decision, records, held)
 
 
+# Why a run of the company the account was connected to before is ended, not resumed.
+OTHER_COMPANY = (
+    "not resumed: the account is now connected to another QuickBooks company ({realm_id})"
+)
+
+
 class ImportEngine:
     """Runs imports for any account and kind against one store."""
 
@@ -101,9 +105,8 @@ class ImportEngine:
         self,
         store: ImportStore,
         *,
-        lease_seconds: int = 60,
+        lease_seconds: float = 60,
         owner: str | None = None,
-        clock: Clock = utcnow,
         batch_pages: int = 4,
     ) -> None:
         self._store = store
@@ -113,7 +116,6 @@ class ImportEngine:
         self._batch_pages = batch_pages
         self._lease = timedelta(seconds=lease_seconds)
         self._owner = owner or worker_identity()
-        self._clock = clock
 
     async def run(
         self,
@@ -123,25 +125,22 @@ class ImportEngine:
         *,
         on_progress: ProgressListener | None = None,
     ) -> ImportRun:
-        """Import one kind for one account; raise RunInProgress if a live run holds it (R8)."""
+        """Import one kind for one account; raise RunInProgress if a live run holds it (R8).
+
+        A run left by a crash or a failure of the same company is resumed from its checkpoint;
+        one of another company is ended. While the run goes on, a heartbeat renews its lease,
+        however long a page takes (QBO's throttling waits minutes); if the run is taken from
+        this worker (an operator cancelled it), the import stops with LeaseLost.
+        """
         state = await self._claim(account_id, kind, source.realm_id)
         run = state.run
         RUN_ID.set(run.id)
         try:
             if on_progress is not None:
                 await on_progress(self._progress(state))  # started: nothing read yet
-            if state.resumed:
-                log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)
-            else:
-                state.total = await source.count(kind)
-            if not state.resumed or run.next_position is not None or run.pages == 0:
-                start = run.next_position if state.resumed else None
-                pages = batches(source.pages(kind, start), self._batch_pages)
-                # Closed on the way out, whatever happens: reading stops with the import.
-                async with contextlib.aclosing(pages):
-                    await self._import_pages(
-                        state, account_id, kind, source.realm_id, pages, on_progress
-                    )
+            await self._with_heartbeat(
+                run.id, self._read_and_write(state, account_id, kind, source, on_progress)
+            )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
         except LeaseLost:
             raise
@@ -150,24 +149,100 @@ class ImportEngine:
             await asyncio.shield(self._release(run.id))
             raise
         except Exception as error:
-            await self._store.finish_run(run.id, self._owner, RunStatus.FAILED, str(error))
+            # Kept for the next import to resume (the store keeps a failed run's lock).
+            await asyncio.shield(self._fail(run.id, error))
             raise
 
+    async def _read_and_write(
+        self,
+        state: _RunState,
+        account_id: str,
+        kind: Kind,
+        source: RecordSource,
+        on_progress: ProgressListener | None,
+    ) -> None:
+        run = state.run
+        if state.resumed:
+            log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)
+        if state.total is None:
+            state.total = await source.count(kind)
+        if not state.resumed or run.next_position is not None or run.pages == 0:
+            start = run.next_position if state.resumed else None
+            pages = batches(source.pages(kind, start), self._batch_pages)
+            # Closed on the way out, whatever happens: reading stops with the import.
+            async with contextlib.aclosing(pages):
+                await self._import_pages(
+                    state, account_id, kind, source.realm_id, pages, on_progress
+                )
+
     async def _claim(self, account_id: str, kind: Kind, realm_id: str) -> _RunState:
-        now = self._clock()
+        """Begin a run, or take over the one holding the lock: the store judges, by its clock,
+        whether that one is failed or stale (one compare-and-set on what was seen)."""
+        for _ in range(3):
+            try:
+                run = await self._store.begin_run(
+                    account_id, kind, realm_id, self._owner, self._lease
+                )
+                return _RunState(run, resumed=False)
+            except RunInProgress as busy:
+                seen = busy.run
+            gone = owner_is_gone(seen.owner)
+            if seen.realm_id == realm_id:
+                run = await self._store.take_over_run(
+                    seen, self._owner, self._lease, owner_gone=gone
+                )
+                return _RunState(run, True, run.counts.copy(), run.pages, run.total)
+            # Left by the company the account was connected to before: its checkpoint means
+            # nothing to this one. Ended (if it is not live), then this import begins anew.
+            await self._store.end_run(
+                seen, OTHER_COMPANY.format(realm_id=realm_id), owner_gone=gone
+            )
+            log.warning("ended import %s of another QuickBooks company (%s)", seen.id, realm_id)
+        raise StoreError(f"could not start an import of {kind.value}: the lock kept changing")
+
+    async def _with_heartbeat(self, run_id: str, work: Awaitable[None]) -> None:
+        """Do the work while a heartbeat renews the lease every third of it, whatever the work
+        waits for. If the run is taken from this worker, stop the work and raise LeaseLost."""
+        stop = asyncio.Event()
+        working = asyncio.ensure_future(work)
+        beating = asyncio.ensure_future(self._beat(run_id, stop))
         try:
-            run = await self._store.begin_run(
-                account_id, kind, realm_id, self._owner, now + self._lease
-            )
-            return _RunState(run, resumed=False, renewed_at=now)
-        except RunInProgress as busy:
-            if not is_stale(busy.run, now) or busy.run.realm_id != realm_id:
+            await asyncio.wait({working, beating}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            try:
+                if not working.done():  # stopped from outside, or the run was taken
+                    working.cancel()
+                # The work lets a batch being written land; then no renewal comes after it.
+                await asyncio.wait({working})
+            finally:
+                stop.set()
+                await asyncio.wait({beating})
+        lost = beating.exception()
+        if lost is not None:
+            if not working.cancelled():
+                working.exception()  # retrieved: LeaseLost says what happened
+            raise lost
+        working.result()
+
+    async def _beat(self, run_id: str, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._lease.total_seconds() / 3)
+            if stop.is_set():
+                return
+            try:
+                await self._store.renew_lease(run_id, self._owner, self._lease)
+            except LeaseLost:
                 raise
-            run = await self._store.take_over_run(
-                busy.run.id, busy.run.owner, self._owner, now + self._lease
-            )
-        counts = run.counts.copy()
-        return _RunState(run, True, counts, run.pages, run.total, renewed_at=now)
+            except StoreError as error:
+                # Tried again at the next beat: two more fit in the lease.
+                log.warning("could not renew the lease of import %s: %s", run_id, error)
+
+    async def _fail(self, run_id: str, error: Exception) -> None:
+        try:
+            await self._store.finish_run(run_id, self._owner, RunStatus.FAILED, str(error))
+        except StoreError as unrecorded:  # LeaseLost included: the run is someone else's
+            log.warning("could not record the failure of import %s: %s", run_id, unrecorded)
 
     async def _import_pages(
         self,
@@ -229,19 +304,12 @@ class ImportEngine:
             self._owner,
             Checkpoint(state.pages, batch.next_position, state.counts, skipped, state.total),
         )
-        await self._renew_if_due(state)
         if on_progress is not None:
             await on_progress(self._progress(state))
 
-    async def _renew_if_due(self, state: _RunState) -> None:
-        now = self._clock()
-        if state.renewed_at is None or now - state.renewed_at >= self._lease / 3:
-            await self._store.renew_lease(state.run.id, self._owner, now + self._lease)
-            state.renewed_at = now
-
     async def _release(self, run_id: str) -> None:
         with contextlib.suppress(LeaseLost):
-            await self._store.renew_lease(run_id, self._owner, self._clock())
+            await self._store.renew_lease(run_id, self._owner, timedelta(0))
 
     def _progress(self, state: _RunState) -> Progress:
         counts = state.counts.copy()

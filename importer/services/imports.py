@@ -1,4 +1,5 @@
-"""Import one or both kinds for an account: R6 plan check, R8 one at a time, resume a crash."""
+"""Import one or both kinds for an account: R6 plan check, R8 one at a time, resume a crash or a
+failure; cancel a run for an operator."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ from importer.domain.model import Account, Counts, Kind
 from importer.domain.plans import Plans
 from importer.domain.runs import ImportRun
 from importer.ports.clock import Clock, utcnow
-from importer.ports.runs import RunHistory
+from importer.ports.runs import RunStore
 from importer.ports.source import PauseListener, RecordSource
 from importer.services.engine import ImportEngine, Progress, ProgressListener
 
 log = logging.getLogger(__name__)
+
+# Why an operator's cancel ended a run (its error, as run lists show it).
+CANCELLED = "cancelled by an operator"
 
 # The words that name what to import, in English and Spanish, as commands take them.
 KIND_WORDS: dict[str, tuple[Kind, ...]] = {
@@ -173,7 +177,7 @@ class ImportService:
         self,
         engine: ImportEngine,
         sources: Sources,
-        runs: RunHistory,
+        runs: RunStore,
         plans: Plans,
         *,
         clock: Clock = utcnow,
@@ -255,3 +259,12 @@ class ImportService:
             return
         runs = await self._runs.list_runs(account.id, limit=50)
         self._plans.require_qbo(account, imported=any(run.counts.imported for run in runs))
+
+    async def cancel(self, account: Account, kind: Kind) -> ImportRun | None:
+        """End the account's run of this kind that holds R8's lock (running, stuck or failed
+        and waiting to be resumed) as failed, for good; return it, None when there is none.
+
+        Safe against a live worker: its next heartbeat or checkpoint finds the run is no longer
+        its own (LeaseLost) and it stops, changing nothing. The next import starts anew.
+        """
+        return await self._runs.cancel_run(account.id, kind, CANCELLED)

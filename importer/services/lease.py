@@ -1,13 +1,10 @@
-"""Who runs an import, and when another worker may take a run over (a crashed or stopped owner)."""
+"""Who runs an import, and whether the process that ran one is known to be gone."""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from datetime import datetime
-
-from importer.domain.runs import ImportRun
 
 
 def worker_identity() -> str:
@@ -32,8 +29,3 @@ def owner_is_gone(owner: str) -> bool:
     if host != socket.gethostname() or not pid_text.isdigit():
         return False
     return not _process_alive(int(pid_text))
-
-
-def is_stale(run: ImportRun, now: datetime) -> bool:
-    """Tell whether a running import may be taken over: its lease ran out or its process died."""
-    return run.lease_expires_at <= now or owner_is_gone(run.owner)

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from i18n import _
 from importer.domain.errors import ConfigurationError, QboError, UserError
 from importer.domain.messages import N_
+from importer.domain.model import Account
 from importer.services.imports import KIND_WORDS, ImportReport
+from invoice2go.cli.parser import CANCEL
 from invoice2go.cli.progress import progress_display
-from invoice2go.cli.render import account_json, summary_lines
+from invoice2go.cli.render import account_json, cancel_json, summary_lines
 
 if TYPE_CHECKING:  # the store and HTTP stack load only when a command runs
     from invoice2go.bootstrap import Services
@@ -115,6 +117,8 @@ async def import_command(services: Services, args: argparse.Namespace) -> int:
 
         return await service_commands.detach(services, args)
     account = await services.accounts.named(args.account)
+    if args.what == CANCEL:
+        return await cancel_import(services, account, args)
     kinds = KIND_WORDS[args.what]
     show = not args.json and sys.stdout.isatty()
     async with progress_display(show, args.locale) as on_progress:
@@ -135,3 +139,34 @@ async def import_command(services: Services, args: argparse.Namespace) -> int:
     if report.running:
         return 3
     return 0 if report.ok else 1
+
+
+async def cancel_import(services: Services, account: Account, args: argparse.Namespace) -> int:
+    """End the run of one kind that holds R8's lock, and say which (or that there was none)."""
+    [kind] = KIND_WORDS[args.cancel_kind]
+    ended = await services.imports.cancel(account, kind)
+    if args.json:
+        print(json.dumps({kind.value: cancel_json(ended)}, ensure_ascii=False))
+        return 0
+    if ended is None:
+        print(
+            _(
+                "No import of {kind} to cancel for {account}.",
+                args.locale,
+                kind=kind.noun,
+                account=account.name,
+            )
+        )
+    else:
+        print(
+            _(
+                "Cancelled the import of {kind} for {account} (run {run}, {seen} records read); "
+                "the next import starts anew.",
+                args.locale,
+                kind=kind.noun,
+                account=account.name,
+                run=ended.id,
+                seen=ended.counts.seen,
+            )
+        )
+    return 0

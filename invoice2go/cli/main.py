@@ -25,7 +25,7 @@ from importer.domain.errors import (
 )
 from invoice2go import logs
 from invoice2go.cli import commands, records, service_commands
-from invoice2go.cli.parser import build_parser
+from invoice2go.cli.parser import build_parser, parse_command_line
 from invoice2go.cli.render import reconnect_hint
 from invoice2go.cli.words import argparse_speaks
 from invoice2go.settings import Settings, language_from_environment, load_settings
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; errors print one line and exit non-zero, never a trace."""
     locale = pick_locale(language_from_environment())
     with argparse_speaks(locale):
-        args = build_parser(locale).parse_args(argv)
+        args = parse_command_line(build_parser(locale), argv, locale)
     args.locale = locale
     try:
         settings = load_settings()

@@ -4,11 +4,14 @@ language (help texts are catalogue messages: write them as _("…", locale))."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from i18n import _
 from importer.domain.model import PLANS
 from importer.services.imports import KIND_WORDS
 from invoice2go.cli import records, service_commands
+
+CANCEL = "cancel"
 
 
 def build_parser(locale: str) -> argparse.ArgumentParser:
@@ -82,16 +85,22 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
     )
 
     importing = commands.add_parser(
-        "import", help=_("import clients, items or both from QBO", locale)
+        "import",
+        help=_("import clients, items or both from QBO; or cancel a stuck import", locale),
+        description=_(
+            "Import from QBO; `import cancel --account NAME clients|items` ends the running, "
+            "stuck or failed import of that kind for good, so the next one starts anew.",
+            locale,
+        ),
     )
     importing.add_argument(
         "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
     )
     importing.add_argument(
         "what",
-        choices=sorted(KIND_WORDS),
-        metavar="clients|items|all",
-        help=_("what to import (also clientes, conceptos, todo)", locale),
+        choices=[*sorted(KIND_WORDS), CANCEL],
+        metavar="clients|items|all|cancel",
+        help=_("what to import (also clientes, conceptos, todo), or cancel", locale),
     )
     importing.add_argument(
         "--json", action="store_true", help=_("print the summary as JSON", locale)
@@ -151,3 +160,26 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
         help=_("faults to inject, e.g. 'throttle@3,503@start=201' (grammar in the README)", locale),
     )
     return parser
+
+
+def parse_command_line(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None, locale: str
+) -> argparse.Namespace:
+    """Parse the arguments; `import cancel` takes the kind to cancel after its options too
+    (`import cancel --account NAME clients`), which argparse alone cannot place."""
+    args, extra = parser.parse_known_args(argv)
+    args.cancel_kind = None
+    if args.command == "import" and args.what == CANCEL:
+        single = sorted(word for word, kinds in KIND_WORDS.items() if len(kinds) == 1)
+        if len(extra) != 1 or extra[0] not in single:
+            parser.error(
+                _(
+                    "import cancel: say which import to cancel: clients or items (also {words})",
+                    locale,
+                    words=", ".join(w for w in single if w not in ("clients", "items")),
+                )
+            )
+        args.cancel_kind = extra.pop()
+    if extra:
+        parser.error(_("unrecognized arguments: {words}", locale, words=" ".join(extra)))
+    return args

@@ -8,6 +8,7 @@ from typing import Any
 from i18n import _, texts, translate
 from importer.domain.inputs import price_text
 from importer.domain.model import Account, Counts, Kind, Record
+from importer.domain.runs import ImportRun
 from importer.services.imports import ImportReport, KindOutcome
 
 
@@ -105,3 +106,10 @@ def record_json(record: Record) -> dict[str, Any]:
         "created_at": record.created_at.isoformat(),
         **fields,
     }
+
+
+def cancel_json(run: ImportRun | None) -> dict[str, Any]:
+    """Return what `import cancel --json` prints for the run it ended (or none)."""
+    if run is None:
+        return {"cancelled": False, "run_id": None}
+    return {"cancelled": True, "run_id": run.id, "status": run.status.value, **run.counts.as_dict()}

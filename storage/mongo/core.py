@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Self, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
@@ -21,6 +22,10 @@ from importer.ports.clock import Clock, utcnow
 from storage.mongo.documents import Doc, utc
 
 DEFAULT_DATABASE = "invoice2go"
+# Every operation (server selection, connection, the command and its retries) ends within this,
+# unless the URL sets timeouts of its own (PyMongo's timeoutMS overrides serverSelectionTimeoutMS
+# and socketTimeoutMS): a database that stops answering fails a call, never hangs it.
+DEFAULT_TIMEOUT_MS = 30_000
 
 T = TypeVar("T")
 
@@ -89,7 +94,10 @@ class MongoCore:
     def from_url(cls, url: str, *, clock: Clock = utcnow) -> Self:
         """Connect to the database named in the URL's path (default invoice2go)."""
         try:
-            client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True)
+            options: dict[str, Any] = {}
+            if not _sets_timeouts(url):
+                options["timeoutMS"] = DEFAULT_TIMEOUT_MS
+            client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True, **options)
             database = client.get_default_database(DEFAULT_DATABASE)
         except (MongoConfigurationError, ValueError) as error:
             raise ConfigurationError(
@@ -157,6 +165,13 @@ def driver_errors_translated(cls: type[T]) -> type[T]:
         if not name.startswith("_") and inspect.iscoroutinefunction(method):
             setattr(cls, name, _translated(method))
     return cls
+
+
+def _sets_timeouts(url: str) -> bool:
+    """Tell whether the URL's options set a timeout: timeoutMS, serverSelectionTimeoutMS,
+    socketTimeoutMS… (option names ignore case)."""
+    query = urlsplit(url).query
+    return any(name.lower().endswith("timeoutms") for name, _ in parse_qsl(query))
 
 
 def unreachable_reason(error: ConnectionFailure) -> str:

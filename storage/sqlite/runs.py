@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
-from storage.runs import new_run
+from storage.runs import LOST, new_run
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
     iso_time,
@@ -54,9 +54,10 @@ class RunsMixin(SqliteCore):
         return None if row is None else self._run(row)
 
     async def begin_run(
-        self, account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime
+        self, account_id: str, kind: Kind, realm_id: str, owner: str, lease: timedelta
     ) -> ImportRun:
-        run = new_run(account_id, kind, realm_id, owner, utc(lease_until), self._clock())
+        now = self._clock()
+        run = new_run(account_id, kind, realm_id, owner, now + lease, now)
         lock = run_lock(account_id, kind)
 
         def work(conn: sqlite3.Connection) -> ImportRun:
@@ -75,7 +76,7 @@ class RunsMixin(SqliteCore):
                     realm_id,
                     run.status.value,
                     owner,
-                    iso_time(lease_until),
+                    iso_time(run.lease_expires_at),
                     iso_time(run.started_at),
                     to_json(run.counts.as_dict()),
                     lock,
@@ -85,21 +86,76 @@ class RunsMixin(SqliteCore):
 
         return await self._call(work)
 
+    # Still as seen (owner, lease, status), holding its lock, and failed or stale: one
+    # compare-and-set judges all of it, with the store's clock.
+    _TAKEABLE = (
+        "WHERE id = ? AND owner = ? AND lease_expires_at = ? AND status = ? "
+        "AND lock IS NOT NULL AND (status = 'failed' OR ? OR lease_expires_at <= ?)"
+    )
+
+    def _takeable(self, seen: ImportRun, owner_gone: bool, now: str) -> tuple[Any, ...]:
+        return (
+            seen.id,
+            seen.owner,
+            iso_time(seen.lease_expires_at),
+            seen.status.value,
+            owner_gone,
+            now,
+        )
+
+    def _changed_or_missing(self, conn: sqlite3.Connection, run_id: str) -> RunInProgress:
+        run = self._select_run(conn, run_id)
+        if run is None:
+            raise StoreError(f"no import run {run_id}")
+        return RunInProgress(run)
+
     async def take_over_run(
-        self, run_id: str, old_owner: str, owner: str, lease_until: datetime
+        self, seen: ImportRun, owner: str, lease: timedelta, *, owner_gone: bool = False
     ) -> ImportRun:
+        now = self._clock()
+
         def work(conn: sqlite3.Connection) -> ImportRun:
             changed = conn.execute(
-                "UPDATE import_runs SET owner = ?, lease_expires_at = ? "
-                "WHERE id = ? AND owner = ? AND status = 'running'",
-                (owner, iso_time(lease_until), run_id, old_owner),
+                "UPDATE import_runs SET owner = ?, lease_expires_at = ?, status = 'running', "
+                f"finished_at = NULL, error = NULL {self._TAKEABLE}",
+                (owner, iso_time(now + lease), *self._takeable(seen, owner_gone, iso_time(now))),
             ).rowcount
-            run = self._select_run(conn, run_id)
-            if run is None:
-                raise StoreError(f"no import run {run_id}")
             if not changed:
-                raise RunInProgress(run)
+                raise self._changed_or_missing(conn, seen.id)
+            run = self._select_run(conn, seen.id)
+            assert run is not None
             return run
+
+        return await self._call(work)
+
+    async def end_run(self, seen: ImportRun, reason: str, *, owner_gone: bool = False) -> ImportRun:
+        now = iso_time(self._clock())
+
+        def work(conn: sqlite3.Connection) -> ImportRun:
+            changed = conn.execute(
+                "UPDATE import_runs SET status = 'failed', finished_at = ?, error = ?, "
+                f"lock = NULL {self._TAKEABLE}",
+                (now, reason, *self._takeable(seen, owner_gone, now)),
+            ).rowcount
+            if not changed:
+                raise self._changed_or_missing(conn, seen.id)
+            run = self._select_run(conn, seen.id)
+            assert run is not None
+            return run
+
+        return await self._call(work)
+
+    async def cancel_run(self, account_id: str, kind: Kind, reason: str) -> ImportRun | None:
+        now = iso_time(self._clock())
+        lock = run_lock(account_id, kind)
+
+        def work(conn: sqlite3.Connection) -> ImportRun | None:
+            row = conn.execute(
+                "UPDATE import_runs SET status = 'failed', finished_at = ?, error = ?, "
+                "lock = NULL WHERE lock = ? RETURNING id",
+                (now, reason, lock),
+            ).fetchone()
+            return None if row is None else self._select_run(conn, row[0])
 
         return await self._call(work)
 
@@ -108,14 +164,15 @@ class RunsMixin(SqliteCore):
             "SELECT owner, status FROM import_runs WHERE id = ?", (run_id,)
         ).fetchone()
         if row is None or row[0] != owner or row[1] != RunStatus.RUNNING.value:
-            raise LeaseLost(f"import run {run_id} is no longer owned by this worker")
+            raise LeaseLost(LOST.format(run_id=run_id))
 
-    async def renew_lease(self, run_id: str, owner: str, lease_until: datetime) -> None:
+    async def renew_lease(self, run_id: str, owner: str, lease: timedelta) -> None:
+        until = iso_time(self._clock() + lease)
+
         def work(conn: sqlite3.Connection) -> None:
             self._owned(conn, run_id, owner)
             conn.execute(
-                "UPDATE import_runs SET lease_expires_at = ? WHERE id = ?",
-                (iso_time(lease_until), run_id),
+                "UPDATE import_runs SET lease_expires_at = ? WHERE id = ?", (until, run_id)
             )
 
         await self._call(work)
@@ -168,10 +225,11 @@ class RunsMixin(SqliteCore):
 
         def work(conn: sqlite3.Connection) -> ImportRun:
             self._owned(conn, run_id, owner)
+            # A failed run keeps the lock: the next import of the same company resumes it.
             conn.execute(
-                "UPDATE import_runs SET status = ?, finished_at = ?, error = ?, lock = NULL "
-                "WHERE id = ?",
-                (status.value, now, error, run_id),
+                "UPDATE import_runs SET status = ?, finished_at = ?, error = ?, "
+                "lock = CASE WHEN ? = 'succeeded' THEN NULL ELSE lock END WHERE id = ?",
+                (status.value, now, error, status.value, run_id),
             )
             run = self._select_run(conn, run_id)
             assert run is not None

@@ -102,6 +102,7 @@ CREATE TABLE IF NOT EXISTS oauth_states (
     data TEXT NOT NULL,
     expires_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
 """
 
 # Columns added after a table was first made: (table, column, definition). CREATE TABLE IF NOT

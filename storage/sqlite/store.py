@@ -188,7 +188,11 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin)
     async def put_oauth_state(
         self, state_id: str, data: Mapping[str, Any], expires_at: datetime
     ) -> None:
+        now = iso_time(self._clock())
+
         def work(conn: sqlite3.Connection) -> None:
+            # Expired states go as new ones come, as MongoDB's TTL index removes them there.
+            conn.execute("DELETE FROM oauth_states WHERE expires_at <= ?", (now,))
             conn.execute(
                 "INSERT INTO oauth_states VALUES (?, ?, ?)",
                 (state_id, to_json(dict(data)), iso_time(expires_at)),

@@ -12,7 +12,6 @@ import aiohttp
 from qbo_simulator import Simulator, SimulatorConfig
 
 from importer.domain.model import Kind
-from importer.ports.clock import utcnow
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import COMMAND, Cli, cli_env, connected_account
 
@@ -50,7 +49,7 @@ async def test_asking_again_while_an_import_runs_shows_the_running_one(
         Kind.CLIENTS,
         simulator.realm_id,
         "worker-2:4242:abcd",
-        utcnow() + timedelta(minutes=5),
+        timedelta(minutes=5),
     )
     await store.close()
 
@@ -173,3 +172,33 @@ async def test_a_bad_fault_is_one_clear_line(tmp_path: Path) -> None:
     assert result.code == 2
     assert result.err.startswith("invoice2go: --faults:")
     assert "Traceback" not in result.err
+
+
+async def test_an_operator_cancels_a_stuck_import(cli: Cli, simulator: Simulator) -> None:
+    await connected_account(cli, simulator, "Acme")
+    store = SqliteStore(cli.database)
+    account = await store.find_account("Acme")
+    assert account is not None
+    # A worker on another machine hangs on clients, its lease renewed by a heartbeat.
+    stuck = await store.begin_run(
+        account.id, Kind.CLIENTS, simulator.realm_id, "worker-2:4242:abcd", timedelta(hours=1)
+    )
+    await store.close()
+    assert (await cli("import", "--account", "Acme", "clients")).code == 3
+
+    cancelled = await cli("import", "cancel", "--account", "Acme", "clients")
+
+    assert cancelled.code == 0, cancelled.err
+    assert cancelled.out.strip() == (
+        f"Cancelled the import of clients for Acme (run {stuck.id}, 0 records read); "
+        "the next import starts anew."
+    )
+    again = await cli("import", "--account", "Acme", "clients", "--json")
+    assert again.code == 0, again.err
+    assert again.json()["clients"]["imported"] == 29
+    assert again.json()["clients"]["run_id"] != stuck.id
+    nothing = await cli("import", "cancel", "--account", "Acme", "items")
+    assert (nothing.code, nothing.out.strip()) == (0, "No import of items to cancel for Acme.")
+    unsaid = await cli("import", "cancel", "--account", "Acme")
+    assert unsaid.code == 2
+    assert "clients or items" in unsaid.err

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
+import pytest
+from aiohttp import web
 from qbo_simulator import Simulator, SimulatorConfig, parse_faults
 
 from importer.domain.model import Kind, Skipped, SkipReason
+from importer.domain.runs import ImportRun
+from importer.ports.clock import utcnow
 from qbo.source import page_start
 from storage.sqlite import SqliteStore
 from tests.cli.conftest import Cli, cli_for, connected_account
@@ -156,44 +165,158 @@ async def test_spanish_terminal_gets_spanish(cli: Cli, simulator: Simulator) -> 
     assert result.out.strip() == "Conceptos: 18 importados"
 
 
-async def wait_for_pages(database: Path, account: str, pages: int) -> None:
-    """Poll the run's checkpoints (as an operator would) until `pages` pages are written."""
+async def run_of(store: SqliteStore, account: str) -> ImportRun | None:
+    found = await store.find_account(account)
+    runs = await store.list_runs(found.id) if found else []
+    return runs[0] if runs else None
+
+
+async def wait_until(
+    database: Path, account: str, done: Callable[[ImportRun], bool], what: str
+) -> ImportRun:
+    """Poll the account's latest run (as an operator would) until done says so."""
     store = SqliteStore(database)
     try:
         for _ in range(1200):  # at most about a minute
-            found = await store.find_account(account)
-            runs = await store.list_runs(found.id) if found else []
-            if runs and runs[0].pages >= pages:
-                return
+            run = await run_of(store, account)
+            if run is not None and done(run):
+                return run
             await asyncio.sleep(0.05)
-        raise AssertionError(f"the import never reached page {pages}")
+        raise AssertionError(f"the import never {what}")
     finally:
         await store.close()
 
 
+async def wait_for_pages(database: Path, account: str, pages: int) -> ImportRun:
+    """Poll the run's checkpoints until `pages` pages are written."""
+    return await wait_until(database, account, lambda r: r.pages >= pages, f"reached {pages}")
+
+
+class TokenGate:
+    """Intuit's token endpoint as the command line reaches it: passed through to the simulator,
+    or held (a refresh under way, never answered) once the test closes the gate."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self._sim = sim
+        self._opened = asyncio.Event()
+        self._opened.set()
+        self.held = asyncio.Event()
+        self.url = ""
+
+    def close(self) -> None:
+        self._opened.clear()
+
+    def open(self) -> None:
+        """Pass requests through again; one held is answered 503 (its asker is gone)."""
+        self._opened.set()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        if not self._opened.is_set():
+            self.held.set()
+            await self._opened.wait()  # the process asking is killed meanwhile
+            return web.Response(status=503)
+        headers = {
+            k: v for k, v in request.headers.items() if k in ("Authorization", "Content-Type")
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(self._sim.token_url, data=body, headers=headers) as answer,
+        ):
+            return web.Response(
+                status=answer.status,
+                body=await answer.read(),
+                content_type=answer.content_type,
+            )
+
+
+@asynccontextmanager
+async def token_gate(sim: Simulator) -> AsyncIterator[TokenGate]:
+    gate = TokenGate(sim)
+    app = web.Application()
+    app.router.add_post("/token", gate.handle)
+    runner = web.AppRunner(app, shutdown_timeout=0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    gate.url = f"http://127.0.0.1:{port}/token"
+    try:
+        yield gate
+    finally:
+        gate.open()
+        await runner.cleanup()
+
+
+async def let_the_refresh_claim_run_out(database: Path, account: str) -> None:
+    """The killed process held a claim on refreshing the account's tokens: its claim runs out
+    (as minutes passing would), its refresh token untouched."""
+    store = SqliteStore(database)
+    found = await store.find_account(account)
+    assert found is not None
+    connection = await store.get_connection(found.id)
+    assert connection is not None
+    claim = connection.tokens
+    assert claim.access_token is None  # a refresh was under way when the process died
+    ran_out = replace(claim, access_token_expires_at=utcnow() - timedelta(seconds=1))
+    assert await store.swap_tokens(found.id, connection.token_version, ran_out)
+    await store.close()
+
+
+LEASE_SECONDS = 5
+
+
+@pytest.mark.parametrize("trial", ["stuck", "throttled", "refreshing"])
 async def test_an_import_killed_after_page_k_resumes_with_exact_records_and_counts(
-    tmp_path: Path,
+    tmp_path: Path, trial: str
 ) -> None:
     config = SimulatorConfig(customers=4321)  # 5 pages of up to 1,000
-    async with Simulator.start(config, host="127.0.0.1", port=0) as sim:
+    async with (
+        Simulator.start(config, host="127.0.0.1", port=0) as sim,
+        token_gate(sim) as gate,
+    ):
         cli = cli_for(sim, tmp_path)
+        cli.env.update(IMPORT_LEASE_SECONDS=str(LEASE_SECONDS), QBO_TOKEN_URL=gate.url)
         await connected_account(cli, sim, "Killed")
         await connected_account(cli, sim, "Uninterrupted")
 
-        for fault in parse_faults(f"hang@start={page_start(4)}"):
-            sim.inject(fault)  # page 4 never answers: the import is stuck after page 3
+        # Page 4 never comes: it hangs; or QBO throttles it for longer than the lease; or every
+        # access token expires just before it, and the refresh at Intuit never answers.
+        fault = {
+            "stuck": f"hang@start={page_start(4)}",
+            "throttled": f"throttle@start={page_start(4)}~retry-after=60",
+            "refreshing": f"expire@start={page_start(4)}",
+        }[trial]
+        for one in parse_faults(fault):
+            sim.inject(one)
+        if trial == "refreshing":
+            gate.close()
         process = await cli.start("import", "--account", "Killed", "clients", "--json")
-        await wait_for_pages(cli.database, "Killed", 3)
+        if trial == "refreshing":
+            # Pages are read side by side: the page that meets the expired token may go out
+            # before earlier ones are answered, so the run stops wherever the refresh held it.
+            await asyncio.wait_for(gate.held.wait(), timeout=60)
+        else:
+            at_page_3 = await wait_for_pages(cli.database, "Killed", 3)
+        if trial == "throttled":
+            # Waiting out the throttle, the worker's heartbeat keeps the run past its lease.
+            kept = at_page_3.lease_expires_at + timedelta(seconds=LEASE_SECONDS)
+            await wait_until(
+                cli.database, "Killed", lambda r: r.lease_expires_at >= kept, "renewed its lease"
+            )
         process.kill()  # SIGKILL: no cleanup runs
         await process.wait()
         sim.clear_faults()
+        gate.open()
+        if trial == "refreshing":
+            await let_the_refresh_claim_run_out(cli.database, "Killed")
 
         store = SqliteStore(cli.database)
         killed = await store.find_account("Killed")
         assert killed is not None
         [stuck] = await store.list_runs(killed.id)
         assert stuck.status.value == "running"
-        assert stuck.pages == 3
+        assert stuck.pages == 3 or (trial == "refreshing" and stuck.pages < 5)
         await store.close()
 
         resumed = await cli("import", "--account", "Killed", "clients", "--json")

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from benchmarks.synthetic import SyntheticSource, synthetic_customer
-from importer.domain.errors import RunInProgress
+from importer.domain.errors import LeaseLost, RunInProgress
 from importer.domain.model import Kind, NewRecord, Skipped, SkipReason
 from importer.domain.names import name_key
 from importer.domain.runs import ImportRun, RunStatus
@@ -204,9 +204,9 @@ async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
         await dying.run(account_id, Kind.CLIENTS, source)
     await crashing.close()
 
-    store = SqliteStore(path)
     later = utcnow() + timedelta(minutes=5)  # the dead worker's lease has run out
-    resumed = await ImportEngine(store, clock=lambda: later).run(account_id, Kind.CLIENTS, source)
+    store = SqliteStore(path, clock=lambda: later)
+    resumed = await ImportEngine(store).run(account_id, Kind.CLIENTS, source)
     reference = SqliteStore(tmp_path / "reference.sqlite3")
     await reference.migrate()
     other = await new_account(reference)
@@ -229,7 +229,7 @@ async def test_a_crash_between_insert_and_checkpoint_resumes_with_exact_counts(
 async def test_one_import_per_account_and_kind_at_a_time(store: SqliteStore) -> None:
     account_id = await new_account(store)
     running = await store.begin_run(
-        account_id, Kind.CLIENTS, "synthetic-realm", "host-b:1:x", utcnow() + timedelta(minutes=1)
+        account_id, Kind.CLIENTS, "synthetic-realm", "host-b:1:x", timedelta(minutes=1)
     )
     with pytest.raises(RunInProgress) as busy:
         await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=3))
@@ -270,19 +270,171 @@ class FailingSource(SyntheticSource):
             raise RuntimeError("QuickBooks stopped answering")
 
 
-async def test_a_failed_import_is_recorded_and_the_next_one_can_start(store: SqliteStore) -> None:
+async def test_a_failed_import_is_resumed_by_the_next_one_as_one_run(store: SqliteStore) -> None:
     account_id = await new_account(store)
     with pytest.raises(RuntimeError):
-        await ImportEngine(store).run(
+        await ImportEngine(store, batch_pages=1).run(
             account_id, Kind.CLIENTS, FailingSource(customers=30, page_size=10)
         )
     [failed] = await store.list_runs(account_id)
     assert failed.status is RunStatus.FAILED
     assert failed.error == "QuickBooks stopped answering"
     assert failed.counts.imported == 10
-    again = await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=30))
-    assert again.counts.as_dict()["skipped"]["exists"] == 10
-    assert again.counts.imported == 20
+
+    seen: list[Progress] = []
+
+    async def listen(progress: Progress) -> None:
+        seen.append(progress)
+
+    again = await ImportEngine(store).run(
+        account_id, Kind.CLIENTS, SyntheticSource(customers=30, page_size=10), on_progress=listen
+    )
+
+    assert again.id == failed.id
+    assert (again.status, again.error) == (RunStatus.SUCCEEDED, None)
+    assert again.counts.imported == 30
+    assert again.counts.skipped == {}
+    assert again.pages == 3
+    assert seen[-1].resumed
+    assert await store.count_records(account_id, Kind.CLIENTS) == 30
+    assert [r.id for r in await store.list_runs(account_id)] == [failed.id]
+
+
+async def test_a_failed_run_of_another_company_is_ended_not_resumed(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    with pytest.raises(RuntimeError):
+        await ImportEngine(store).run(
+            account_id, Kind.CLIENTS, FailingSource(customers=30, page_size=10, realm_id="old")
+        )
+
+    fresh = await ImportEngine(store).run(
+        account_id, Kind.CLIENTS, SyntheticSource(customers=30, page_size=10, realm_id="new")
+    )
+
+    assert fresh.status is RunStatus.SUCCEEDED
+    assert fresh.realm_id == "new"
+    [_, old] = await store.list_runs(account_id)
+    assert old.status is RunStatus.FAILED
+    assert old.error is not None
+    assert "another QuickBooks company" in old.error
+    # Company "new" has the same names: they were imported from "old" and stay.
+    assert fresh.counts.skipped == {"exists": 10}
+
+
+async def test_a_crashed_run_of_another_company_does_not_block_the_kind(
+    store: SqliteStore,
+) -> None:
+    account_id = await new_account(store)
+    # A worker on another host died while importing the company the account had before.
+    crashed = await store.begin_run(
+        account_id, Kind.CLIENTS, "old-realm", "host-b:1:dead", timedelta(0)
+    )
+
+    run = await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=3))
+
+    assert (run.status, run.counts.imported) == (RunStatus.SUCCEEDED, 3)
+    ended = await store.get_run(crashed.id)
+    assert ended is not None
+    assert ended.status is RunStatus.FAILED
+    assert ended.error is not None
+    assert "another QuickBooks company" in ended.error
+
+
+async def test_a_live_run_of_another_company_still_holds_the_kind(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    live = await store.begin_run(
+        account_id, Kind.CLIENTS, "old-realm", "host-b:1:x", timedelta(minutes=1)
+    )
+    with pytest.raises(RunInProgress) as busy:
+        await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=3))
+    assert busy.value.run == live
+
+
+class CountingRenewals(SqliteStore):
+    """The embedded store, telling when the lease has been renewed `wanted` times."""
+
+    def __init__(self, path: Path, wanted: int) -> None:
+        super().__init__(path)
+        self.renewals = 0
+        self.wanted = wanted
+        self.renewed_enough = asyncio.Event()
+
+    async def renew_lease(self, run_id: str, owner: str, lease: timedelta) -> None:
+        await super().renew_lease(run_id, owner, lease)
+        self.renewals += 1
+        if self.renewals >= self.wanted:
+            self.renewed_enough.set()
+
+
+async def test_a_page_that_waits_longer_than_the_lease_keeps_the_run(tmp_path: Path) -> None:
+    # Renewed every third of the lease: four renewals take longer than the lease itself.
+    store = CountingRenewals(tmp_path / "throttled.sqlite3", wanted=4)
+    await store.migrate()
+    account_id = await new_account(store)
+    rival_refused = asyncio.Event()
+
+    class Throttled(SyntheticSource):
+        """Page 1, then QuickBooks throttles: the next page comes only after a long wait."""
+
+        async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+            async for page in super().pages(kind, start):
+                yield page
+                await rival_refused.wait()
+
+    source = Throttled(customers=25, page_size=10)
+    importing = asyncio.ensure_future(
+        ImportEngine(store, lease_seconds=0.3, batch_pages=1).run(account_id, Kind.CLIENTS, source)
+    )
+    await asyncio.wait_for(store.renewed_enough.wait(), timeout=20)
+
+    with pytest.raises(RunInProgress):  # another worker finds the run alive
+        await ImportEngine(store).run(account_id, Kind.CLIENTS, SyntheticSource(customers=25))
+    rival_refused.set()
+    run = await importing
+
+    assert (run.status, run.counts.imported, run.pages) == (RunStatus.SUCCEEDED, 25, 3)
+    await store.close()
+
+
+async def test_a_cancelled_run_stops_its_worker_while_it_waits(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    first_page_written = asyncio.Event()
+    source_closed = asyncio.Event()
+
+    class Stalling(SyntheticSource):
+        """One page, then QuickBooks never answers again."""
+
+        async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+            try:
+                async for page in super().pages(kind, start):
+                    yield page
+                    await asyncio.Event().wait()
+            finally:
+                source_closed.set()
+
+    async def listen(progress: Progress) -> None:
+        if progress.pages:  # not the run's start: a page is written
+            first_page_written.set()
+
+    importing = asyncio.ensure_future(
+        ImportEngine(store, lease_seconds=0.3).run(
+            account_id, Kind.CLIENTS, Stalling(customers=25, page_size=10), on_progress=listen
+        )
+    )
+    await first_page_written.wait()
+    cancelled = await store.cancel_run(account_id, Kind.CLIENTS, "cancelled by an operator")
+
+    with pytest.raises(LeaseLost):
+        await asyncio.wait_for(importing, timeout=20)
+    assert source_closed.is_set()
+    assert cancelled is not None
+    ended = await store.get_run(cancelled.id)
+    assert ended is not None
+    assert (ended.status, ended.error, ended.counts.imported) == (
+        RunStatus.FAILED,
+        "cancelled by an operator",
+        10,
+    )
 
 
 async def test_a_stopped_import_closes_its_source_and_the_next_one_starts_at_once(
@@ -409,10 +561,10 @@ async def test_a_record_renamed_between_a_crash_and_the_resume_counts_once(
         )
     await crashing.close()
 
-    store = SqliteStore(path)
     later = utcnow() + timedelta(minutes=5)  # the dead worker's lease has run out
+    store = SqliteStore(path, clock=lambda: later)
     source = SyntheticSource(customers=35, page_size=10, customer=renaming({12: "Twelve"}))
-    resumed = await ImportEngine(store, clock=lambda: later).run(account_id, Kind.CLIENTS, source)
+    resumed = await ImportEngine(store).run(account_id, Kind.CLIENTS, source)
 
     assert resumed.counts.as_dict() == {
         "imported": 35,

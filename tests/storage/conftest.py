@@ -58,7 +58,7 @@ async def store(
     if request.param == "sqlite":
         backend = SqliteStore(tmp_path / "store.db", clock=clock)
     elif request.param == "mongomock":
-        backend = MongoStore(mongomock_database(), clock=clock)
+        backend = MongoStore(mongomock_database(clock=clock), clock=clock)
     else:
         assert MONGODB_URI is not None
         url, name = fresh_database_url(MONGODB_URI)

@@ -84,3 +84,20 @@ async def test_an_unreachable_mongodb_raises_store_errors_never_driver_errors() 
         await store.enqueue_job(
             Job("j", "a", (Kind.CLIENTS,), JobOrigin.COMMAND, JobStatus.QUEUED, utcnow())
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "seconds"),
+    [
+        ("mongodb://127.0.0.1:9/app", 30.0),
+        ("mongodb://127.0.0.1:9/app?timeoutMS=5000", 5.0),
+        ("mongodb://127.0.0.1:9/app?retryWrites=true&TIMEOUTMS=1500", 1.5),
+        ("mongodb://127.0.0.1:9/app?serverSelectionTimeoutMS=200", None),
+    ],
+)
+async def test_mongodb_operations_time_out_unless_the_url_says_otherwise(
+    url: str, seconds: float | None
+) -> None:
+    async with store_session(url) as store:
+        assert isinstance(store, MongoStore)
+        assert store.database.client.options.timeout == seconds

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import stat
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from importer.domain.errors import (
     ConfigurationError,
     NameTaken,
     RunInProgress,
+    StoreError,
 )
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint
@@ -57,9 +61,9 @@ async def test_unique_constraints_hold_across_processes(
         await worker.add_record(account.id, Kind.CLIENTS, new("ann"))
     with pytest.raises(AccountExists):
         await worker.create_account("ACME", "starter")
-    run = await web.begin_run(account.id, Kind.CLIENTS, "realm-1", "web", clock.now)
+    run = await web.begin_run(account.id, Kind.CLIENTS, "realm-1", "web", timedelta(minutes=1))
     with pytest.raises(RunInProgress) as refused:
-        await worker.begin_run(account.id, Kind.CLIENTS, "realm-1", "worker", clock.now)
+        await worker.begin_run(account.id, Kind.CLIENTS, "realm-1", "worker", timedelta(0))
     assert refused.value.run == run
 
 
@@ -116,7 +120,7 @@ async def test_a_database_made_before_r9_gains_the_qbo_id_index_and_the_skip_col
     await store.migrate()
     await store.migrate()  # safe to run again
     account = await store.create_account("Acme", "premium")
-    run = await store.begin_run(account.id, Kind.CLIENTS, "realm-1", "w", clock.now)
+    run = await store.begin_run(account.id, Kind.CLIENTS, "realm-1", "w", timedelta(seconds=60))
     renamed = Skipped("1", "Amy Renamed", SkipReason.ALREADY_IMPORTED, "Amy")
     await store.save_checkpoint(run.id, "w", Checkpoint(1, None, Counts(), [renamed]))
 
@@ -130,3 +134,118 @@ async def test_a_database_made_before_r9_gains_the_qbo_id_index_and_the_skip_col
                 for index in conn.execute(f"PRAGMA index_list({table})")
             ]
             assert ["account_id", "qbo_realm", "qbo_id"] in indexed
+
+
+async def test_a_failed_commit_rolls_back_and_later_writes_work(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "app.db"
+    store = SqliteStore(path, clock=clock)
+    await store.migrate()
+    setup = sqlite3.connect(path)
+    setup.executescript(
+        "CREATE TABLE probe_parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE probe_child (id INTEGER PRIMARY KEY, parent INTEGER "
+        "REFERENCES probe_parent (id) DEFERRABLE INITIALLY DEFERRED);"
+    )
+    setup.close()
+
+    def orphan(conn: sqlite3.Connection) -> None:
+        # Foreign keys can only be turned on outside a transaction; the orphan is caught at
+        # COMMIT, as a full disk or an I/O error would be.
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO probe_child VALUES (1, 999)")
+
+    with pytest.raises(StoreError, match="FOREIGN KEY"):
+        await store._call(orphan)
+
+    # The writer is out of the failed transaction, and the file's write lock is free.
+    assert (await store.create_account("Acme", "premium")).name == "Acme"
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("INSERT INTO probe_parent VALUES (1)")
+    other.commit()
+    other.close()
+    checked = sqlite3.connect(path)
+    assert checked.execute("SELECT count(*) FROM probe_child").fetchone() == (0,)
+    checked.close()
+    await store.close()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def set_mode(path: Path, mode: int) -> None:
+    path.chmod(mode)
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_a_corrupt_file_is_one_clear_error_and_leaks_no_connection(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not a database file " * 1000)
+    store = SqliteStore(path, clock=clock)
+    before = open_descriptors()
+
+    for _ in range(5):
+        with pytest.raises(StoreError, match="not a database"):
+            await store.list_accounts()
+        with pytest.raises(StoreError, match="not a database"):
+            await store.create_account("Acme", "premium")
+
+    assert open_descriptors() == before
+    await store.close()
+
+
+async def test_a_new_database_file_is_private_to_its_owner(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "private" / "data" / "app.db"
+    store = SqliteStore(path, clock=clock)
+    await store.migrate()
+    await store.create_account("Acme", "premium")
+
+    assert mode(path.parent) == 0o700
+    for made in path.parent.iterdir():  # the file, its WAL and shared-memory files
+        assert mode(made) == 0o600, made.name
+    await store.close()
+
+
+async def test_an_existing_folder_and_file_keep_their_modes(tmp_path: Path, clock: Clock) -> None:
+    set_mode(tmp_path, 0o750)
+    path = tmp_path / "app.db"
+    first = SqliteStore(path, clock=clock)
+    await first.migrate()
+    await first.close()
+    set_mode(path, 0o640)
+
+    second = SqliteStore(path, clock=clock)
+    await second.migrate()
+    await second.close()
+    assert mode(tmp_path) == 0o750
+    assert mode(path) == 0o640
+
+
+async def test_expired_oauth_states_are_purged_when_a_new_one_is_kept(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "app.db"
+    store = SqliteStore(path, clock=clock)
+    await store.migrate()
+    for n in range(3):
+        await store.put_oauth_state(f"old-{n}", {"n": n}, clock.now + timedelta(minutes=10))
+    await store.put_oauth_state("later", {"n": 9}, clock.now + timedelta(minutes=30))
+    clock.advance(minutes=11)
+
+    await store.put_oauth_state("new", {"n": 4}, clock.now + timedelta(minutes=10))
+
+    kept = sqlite3.connect(path)
+    ids = sorted(row[0] for row in kept.execute("SELECT id FROM oauth_states"))
+    kept.close()
+    assert ids == ["later", "new"]
+    assert await store.take_oauth_state("later") == {"n": 9}
+    await store.close()
