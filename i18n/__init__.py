@@ -11,8 +11,25 @@ Numbers (int and Decimal values) are written in the locale's style: 12,345 in En
 Spanish.
 """
 
-from i18n.catalog import LOCALES, N_, format_number, gettext, ngettext, pick_locale
+from i18n.catalog import (
+    LOCALES,
+    N_,
+    format_amount,
+    format_number,
+    gettext,
+    ngettext,
+    pick_locale,
+)
 
 _ = gettext
 
-__all__ = ["LOCALES", "N_", "_", "format_number", "gettext", "ngettext", "pick_locale"]
+__all__ = [
+    "LOCALES",
+    "N_",
+    "_",
+    "format_amount",
+    "format_number",
+    "gettext",
+    "ngettext",
+    "pick_locale",
+]

@@ -12,20 +12,11 @@ from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job, JobStatus
 from importer.domain.model import Kind, Skipped, SkipReason
 from tests.slack.conftest import SlackWorld, texts
+from tests.slack.flows import buttons, sign_in, sign_in_link
 
 
 def home_view(world: SlackWorld, user: str = "U1") -> dict[str, Any]:
     return {"id": f"VH{user}", "type": "home", "hash": "h", "blocks": []}
-
-
-def buttons(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The buttons people can press in some blocks, by action id."""
-    found: dict[str, dict[str, Any]] = {}
-    for block in blocks:
-        for element in [block.get("accessory"), *block.get("elements", [])]:
-            if isinstance(element, dict) and element.get("type") == "button":
-                found[element["action_id"]] = element
-    return found
 
 
 async def skipped_of(world: SlackWorld, job: Job) -> dict[Kind, list[Skipped]]:
@@ -206,3 +197,28 @@ async def test_an_admin_who_asked_finds_the_reconnect_button_in_the_summary(
     (summary,) = reconnects  # the summary itself, not one message more
     assert summary.text == "Import failed"
     assert world.slack.dm("U1")[-1] is summary
+
+
+async def test_reconnecting_from_the_message_brings_imports_back(world: SlackWorld) -> None:
+    await world.connect()
+    world.sim.inject("invalid_grant")
+    world.sim.expire_access_tokens()
+    await world.command("import clients", user="U2")
+    await world.run_jobs()
+    (message,) = [m for m in world.slack.messages if "reconnect" in buttons(m.blocks)]
+
+    await world.click("reconnect", buttons(message.blocks)["reconnect"]["value"])
+    (update,) = await world.calls("views.update")
+    view_id = str(update.args["view_id"])
+    assert "no longer accepts the saved sign-in" in texts(world.slack.views[view_id]["blocks"])
+    status, _page = await sign_in(world, sign_in_link(world, view_id))
+
+    assert status == 200
+    account = await world.account()
+    connection = await world.services.connections.connection(account.id)
+    assert connection.status is ConnectionStatus.CONNECTED
+    assert "Step 2 of 4" in texts(world.slack.views[view_id]["blocks"])
+    status, answer = await world.command("import clients", user="U2")
+    (job,) = await world.run_jobs()
+    assert "Importing clients from QuickBooks" in texts(answer["blocks"])
+    assert job.status is JobStatus.SUCCEEDED

@@ -156,3 +156,15 @@ async def test_rate_limited_calls_wait_as_slack_asks_then_go_through(world: Slac
     assert published.answered == 200
     assert published.at - refused.at >= 1.0  # Retry-After: 1
     assert "U1" in world.slack.home
+
+
+async def test_the_worker_waits_out_rate_limits_too(world: SlackWorld) -> None:
+    await world.connect()
+    await world.command("import clients")
+    world.slack.rate_limit("chat.postMessage", times=2, retry_after=0)
+
+    await world.run_jobs()
+
+    answers = [call.answered for call in world.slack.called("chat.postMessage")]
+    assert answers == [429, 429, 200, 200]  # the progress message (twice refused), the summary
+    assert [m.text for m in world.slack.dm("U1")] == ["Import finished", "Import finished"]

@@ -14,10 +14,18 @@ from babel.messages.pofile import read_po
 
 from importer.domain.jobs import JobOrigin, JobStatus
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.names import MAX_NAME_LENGTH
 from importer.domain.runs import Checkpoint, RunStatus
 from tests.slack.conftest import TEAM, SlackWorld, texts
-from tests.slack.test_imports import buttons
-from tests.slack.test_wizard import income, kinds, open_wizard, sign_in, sign_in_link, understood
+from tests.slack.flows import (
+    buttons,
+    income,
+    kinds,
+    open_wizard,
+    sign_in,
+    sign_in_link,
+    understood,
+)
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "i18n/locales/es/LC_MESSAGES/messages.po"
 PLACEHOLDERS = re.compile(r"\{\w+\}|`[^`]*`|\*")
@@ -218,3 +226,20 @@ async def test_ten_thousand_long_skipped_names_page_within_block_kit(world: Slac
     assert "Página 400" in final
     assert "skipped_page_next" not in buttons(last.args["view"]["blocks"])
     assert "skipped_page_prev" in buttons(last.args["view"]["blocks"])
+
+
+async def test_lists_of_the_longest_names_fit_in_a_message(world: SlackWorld) -> None:
+    account = await world.account()
+    longest = [f"{n:02d} " + "Ñ" * (MAX_NAME_LENGTH - 3) for n in range(30)]
+    for name in longest:
+        await world.services.records.add(account, Kind.ITEMS, name, {"unit_price": "12345.50"})
+
+    status, listed = await world.command("conceptos", user="U5")  # checked against the limits
+
+    assert status == 200
+    shown = texts(listed["blocks"])
+    assert longest[0][:150] in shown
+    assert longest[0] not in shown
+    assert "12.345,50" in shown  # the price, as Spanish writes money
+    assert "Hay más: busca con más letras" in shown
+    assert len(buttons(listed["blocks"])) == 1  # one Delete per record, by the same action id

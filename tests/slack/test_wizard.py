@@ -3,91 +3,28 @@ sign-in moves it on by itself, then the income account, taxes and currency, and 
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
-
-import aiohttp
 from qbo_simulator.seed import seed_account
 
 from bot.render import wizard
 from importer.domain.jobs import JobOrigin
 from importer.domain.model import Kind
-from tests.slack.conftest import PUBLIC, SlackWorld, texts
+from tests.slack.conftest import SlackWorld, texts
+from tests.slack.flows import (
+    income,
+    kinds,
+    open_wizard,
+    shown,
+    sign_in,
+    sign_in_link,
+    understood,
+)
 
 
-async def open_wizard(world: SlackWorld, user: str = "U1") -> str:
-    """Type /invoice2go connect; return the id of the modal once it shows its step."""
-    updates = len(world.slack.called("views.update"))
-    status, answer = await world.command("connect", user=user)
-    assert (status, answer) == (200, {})  # acknowledged at once, the modal says the rest
-    (update, *_) = (await world.calls("views.update", updates + 1))[updates:]
-    view_id = str(update.args["view_id"])
-    assert view_id in world.slack.views
-    return view_id
-
-
-def shown(world: SlackWorld, view_id: str) -> str:
-    """What the person reads in a modal now."""
-    return texts(world.slack.views[view_id]["blocks"])
-
-
-def sign_in_link(world: SlackWorld, view_id: str) -> str:
-    view = world.slack.views[view_id]
-    urls = [
-        element["url"]
-        for block in view["blocks"]
-        for element in block.get("elements", [])
-        if isinstance(element, dict) and element.get("url")
-    ]
-    (link,) = urls
-    return str(link)
-
-
-async def sign_in(world: SlackWorld, link: str) -> tuple[int, str]:
-    """Follow the sign-in link in a browser: our page, Intuit's consent, back to our callback."""
-    assert link.startswith(f"{PUBLIC}/quickbooks/connect?")
-    started = await world.client.get(link.removeprefix(PUBLIC), allow_redirects=False)
-    assert started.status == 302
-    async with (
-        aiohttp.ClientSession() as browser,
-        browser.get(started.headers["Location"], allow_redirects=False) as consent,
-    ):
-        assert consent.status == 302
-        back = consent.headers["Location"]
-    assert back.startswith(f"{PUBLIC}/quickbooks/callback?")
-    query = {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
-    page = await world.client.get("/quickbooks/callback", params=query)
-    return page.status, await page.text()
-
-
-def chosen(value: str, label: str = "") -> dict[str, Any]:
-    return {
-        "type": "static_select",
-        "selected_option": {"text": {"type": "plain_text", "text": label or value}, "value": value},
-    }
-
-
-def income(value: str) -> dict[str, Any]:
-    return {wizard.INCOME_BLOCK: {wizard.INCOME_ACTION: chosen(value)}}
-
-
-def ticked(*values: str) -> list[dict[str, Any]]:
-    return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
-
-
-def kinds(*values: str) -> dict[str, Any]:
-    return {
-        wizard.KINDS_BLOCK: {
-            wizard.KINDS_ACTION: {"type": "checkboxes", "selected_options": ticked(*values)}
-        }
-    }
-
-
-def understood(yes: bool) -> dict[str, Any]:
-    options = ticked("ok") if yes else []
-    return {
-        wizard.ACK_BLOCK: {wizard.ACK_ACTION: {"type": "checkboxes", "selected_options": options}}
-    }
+def account_queries(world: SlackWorld) -> int:
+    """How many times QuickBooks was asked for its accounts."""
+    return sum(
+        1 for request in world.sim.requests if "from account" in (request.statement or "").lower()
+    )
 
 
 async def test_the_four_steps_connect_and_start_the_import(world: SlackWorld) -> None:
@@ -151,6 +88,7 @@ async def test_more_than_a_hundred_income_accounts_are_searched_as_people_type(
     await sign_in(world, sign_in_link(world, view_id))
 
     select = world.slack.views[view_id]["blocks"][2]["element"]
+    asked = account_queries(world)
     _, everything = await world.suggest(view_id, wizard.INCOME_ACTION, "")
     _, landscaping = await world.suggest(view_id, wizard.INCOME_ACTION, "landsc")
     _, regions = await world.suggest(view_id, wizard.INCOME_ACTION, "Region 11")
@@ -159,6 +97,7 @@ async def test_more_than_a_hundred_income_accounts_are_searched_as_people_type(
     assert len(everything["options"]) == 100  # Slack's most
     assert [o["text"]["text"] for o in landscaping["options"]] == ["Landscaping Services"]
     assert len(regions["options"]) == 50  # Region 1100 … 1149
+    assert account_queries(world) == asked + 1  # once, not at each keystroke
     status, answer = await world.submit(view_id, income("1123"))
     connection = await world.services.connections.connection((await world.account()).id)
     assert (status, answer["response_action"]) == (200, "update")
