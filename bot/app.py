@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.install import InstallPages, callback_options
 from bot.installations import InstallationStore, OAuthStates, Seal
 from bot.people import People
 from importer.domain.errors import ConfigurationError
@@ -113,8 +114,10 @@ def build_app(
     services: AppServices,
     stores: SlackStores,
     session: aiohttp.ClientSession | None = None,
+    pages: InstallPages | None = None,
 ) -> AsyncApp:
-    """Return the Bolt app with every listener registered."""
+    """Return the Bolt app with every listener registered (pages: the browser's pages at the
+    end of an install; Bolt's own English ones without)."""
     if not config.signing_secret:
         raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
     if not config.bot_token and not config.oauth:
@@ -135,6 +138,7 @@ def build_app(
             installation_store=installation_store,
             state_store=OAuthStates(stores.states, stores.clock),
             install_page_rendering_enabled=False,
+            callback_options=None if pages is None else callback_options(services, pages),
         )
     app = AsyncApp(
         signing_secret=config.signing_secret,

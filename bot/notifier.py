@@ -15,17 +15,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
+from bot.people import slack_user
 from bot.render import messages
 from bot.render.blocks import actions, button, dump, section
 from bot.tokens import BotTokens
 from i18n import _, pick_locale
+from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job, JobOrigin, JobStatus
+from importer.domain.workspaces import Workspace, is_account_admin
+from importer.ports.connections import ConnectionStore
 from importer.ports.notify import JobNotifier
 from importer.ports.slack import WorkspaceStore
 
 log = logging.getLogger(__name__)
 
 ClientFor = Callable[[str], AsyncWebClient]
+# users.list pages read to find an admin to tell (when the app was not installed by OAuth).
+ADMIN_PAGES = 5
 
 
 class SlackNotifier:
@@ -36,12 +42,16 @@ class SlackNotifier:
         tokens: BotTokens,
         client_for: ClientFor,
         workspaces: WorkspaceStore,
+        connections: ConnectionStore,
         log_notifier: JobNotifier,
     ) -> None:
         self._tokens = tokens
         self._client_for = client_for
         self._workspaces = workspaces
+        self._connections = connections
         self._log = log_notifier
+        # Refusals already told (account, connection): an admin hears of one once (J6).
+        self._told: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return "SlackNotifier()"
@@ -91,18 +101,36 @@ class SlackNotifier:
             log.warning("could not show the progress of job %s: %s", job.id, _error(error))
 
     async def job_finished(self, job: Job) -> None:
-        """Turn the progress message into its last state and post the summary."""
+        """Turn the progress message into its last state and post the summary; when QuickBooks
+        refused the sign-in, tell an admin once, with a Reconnect button."""
         await self._log.job_finished(job)
         reply = job.reply_to
         try:
+            refused = await self._refusal(job)
             if reply.get("user"):
-                await self._summary(job, reply)
+                await self._summary(job, reply, refused)
             elif job.origin is JobOrigin.AUTO_IMPORT:
-                await self._digest(job)
+                await self._digest(job, refused)
         except SlackApiError as error:
             log.warning("could not post the summary of job %s: %s", job.id, _error(error))
 
-    async def _summary(self, job: Job, reply: Mapping[str, Any]) -> None:
+    async def _refusal(self, job: Job) -> str | None:
+        """Return a key for QuickBooks' refusal of the saved sign-in when this job met one."""
+        if job.status is not JobStatus.FAILED:
+            return None
+        connection = await self._connections.get_connection(job.account_id)
+        if connection is None or connection.status is not ConnectionStatus.NEEDS_RECONNECT:
+            return None
+        return f"{connection.realm_id}@{connection.connected_at}"
+
+    def _first_time(self, job: Job, refused: str | None) -> bool:
+        """Say whether nobody was told of this refusal yet (and note that now they are)."""
+        if refused is None or (job.account_id, refused) in self._told:
+            return False
+        self._told.add((job.account_id, refused))
+        return True
+
+    async def _summary(self, job: Job, reply: Mapping[str, Any], refused: str | None) -> None:
         client = await self._client(reply.get("team"))
         if client is None:
             return
@@ -111,39 +139,49 @@ class SlackNotifier:
         if channel is None:
             opened = await client.conversations_open(users=reply["user"])
             channel = opened["channel"]["id"]
+        workspace = await self._workspaces.workspace_of_account(job.account_id)
+        tell = self._first_time(job, refused)
+        asker_acts = tell and await self._is_admin(client, str(reply["user"]), workspace)
         text = messages.summary_text(job, locale)
-        blocks = messages.summary_blocks(job, locale)
+        reconnect = refused is not None
         if reply.get("ts"):
-            await client.chat_update(channel=channel, ts=reply["ts"], text=text, blocks=blocks)
+            last = messages.summary_blocks(job, locale, reconnect=reconnect, buttons=False)
+            await client.chat_update(channel=channel, ts=reply["ts"], text=text, blocks=last)
+        blocks = messages.summary_blocks(
+            job, locale, reconnect=reconnect, reconnect_button=asker_acts
+        )
         await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-        if _needs_reconnect(job):
-            await self._reconnect(job, client, exclude=str(reply["user"]), locale=locale)
+        if tell and not asker_acts:
+            await self._reconnect(client, workspace)
 
-    async def _digest(self, job: Job) -> None:
+    async def _digest(self, job: Job, refused: str | None) -> None:
         """Auto-import's outcome, once per window (never a message per record)."""
         workspace = await self._workspaces.workspace_of_account(job.account_id)
-        if workspace is None or workspace.installer_user_id is None:
+        if workspace is None:
             return
         client = await self._client(workspace.team_id)
         if client is None:
             return
-        person = await client.users_info(user=workspace.installer_user_id, include_locale=True)
-        locale = pick_locale(person["user"].get("locale"))
-        opened = await client.conversations_open(users=workspace.installer_user_id)
-        title = _("Auto-import brought in what QuickBooks announced", locale)
-        blocks = [*dump([section(f"*{title}*")]), *messages.summary_blocks(job, locale)[1:]]
-        await client.chat_postMessage(channel=opened["channel"]["id"], text=title, blocks=blocks)
-        if _needs_reconnect(job):
-            await self._reconnect(job, client, exclude=None, locale=locale)
-
-    async def _reconnect(
-        self, job: Job, client: AsyncWebClient, *, exclude: str | None, locale: str
-    ) -> None:
-        """Tell the account's admin that QuickBooks must be connected again, with a button."""
-        workspace = await self._workspaces.workspace_of_account(job.account_id)
-        admin = None if workspace is None else workspace.installer_user_id
-        if admin is None or admin == exclude:
+        admin = await self._admin(client, workspace)
+        if admin is None:
             return
+        locale = await self._locale(client, admin)
+        tell = self._first_time(job, refused)
+        opened = await client.conversations_open(users=admin)
+        title = _("Auto-import brought in what QuickBooks announced", locale)
+        summary = messages.summary_blocks(
+            job, locale, reconnect=refused is not None, reconnect_button=tell
+        )
+        blocks = [*dump([section(f"*{title}*")]), *summary[1:]]
+        await client.chat_postMessage(channel=opened["channel"]["id"], text=title, blocks=blocks)
+
+    async def _reconnect(self, client: AsyncWebClient, workspace: Workspace | None) -> None:
+        """Tell the account's admin that QuickBooks must be connected again, with a button."""
+        admin = None if workspace is None else await self._admin(client, workspace)
+        if admin is None:
+            log.warning("QuickBooks needs a reconnect but no admin of the workspace was found")
+            return
+        locale = await self._locale(client, admin)
         opened = await client.conversations_open(users=admin)
         text = _(
             "QuickBooks no longer accepts the saved sign-in: imports wait until an admin "
@@ -163,9 +201,38 @@ class SlackNotifier:
             ),
         )
 
+    async def _is_admin(
+        self, client: AsyncWebClient, user_id: str, workspace: Workspace | None
+    ) -> bool:
+        if workspace is None:
+            return False
+        if user_id == workspace.installer_user_id:
+            return True
+        person = (await client.users_info(user=user_id))["user"]
+        return is_account_admin(slack_user(dict(person)), workspace)
 
-def _needs_reconnect(job: Job) -> bool:
-    return job.status is JobStatus.FAILED and "reconnect" in (job.error or "").lower()
+    async def _admin(self, client: AsyncWebClient, workspace: Workspace) -> str | None:
+        """The admin to tell: the installer, else the workspace's owner or first admin."""
+        if workspace.installer_user_id:
+            return workspace.installer_user_id
+        found: dict[int, str] = {}
+        cursor = None
+        for _page in range(ADMIN_PAGES):
+            answer = await client.users_list(cursor=cursor, limit=200)
+            for data in answer.get("members") or []:
+                person = slack_user(dict(data))
+                if not is_account_admin(person, workspace):
+                    continue
+                rank = 0 if data.get("is_primary_owner") else 1 if person.is_owner else 2
+                found.setdefault(rank, person.id)
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or 0 in found:
+                break
+        return found[min(found)] if found else None
+
+    async def _locale(self, client: AsyncWebClient, user_id: str) -> str:
+        person = await client.users_info(user=user_id, include_locale=True)
+        return pick_locale(person["user"].get("locale"))
 
 
 def _error(error: SlackApiError) -> str:

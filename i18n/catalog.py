@@ -43,6 +43,13 @@ def format_number(value: int | Decimal, locale: str) -> str:
     return format_decimal(value, locale=_known(locale))
 
 
+def format_amount(value: Decimal, locale: str) -> str:
+    """Write an amount of money with its cents as the locale does: 12,345.50 or 12.345,50."""
+    return format_decimal(
+        value, format="#,##0.00", locale=_known(locale), decimal_quantization=False
+    )
+
+
 def _filled(text: str, locale: str, values: dict[str, Any]) -> str:
     if not values:
         return text

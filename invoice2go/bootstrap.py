@@ -15,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import SlackConfig, SlackStores, build_app, web_client
+from bot.install import InstallPages
 from bot.installations import InstallationStore
 from bot.notifier import SlackNotifier
 from bot.tokens import BotTokens
@@ -101,20 +102,7 @@ class Services:
     @property
     def slack_config(self) -> SlackConfig | None:
         """How this deployment meets Slack, or None when it does not."""
-        settings = self.settings
-        if not settings.uses_slack:
-            return None
-        if not settings.slack_signing_secret and not settings.slack_app_token:
-            raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
-        return SlackConfig(
-            signing_secret=settings.slack_signing_secret or "",
-            bot_token=settings.slack_bot_token,
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            app_token=settings.slack_app_token,
-            api_url=settings.slack_api_url,
-            public_url=settings.public_url,
-        )
+        return slack_config(self.settings)
 
     def slack_stores(self) -> SlackStores:
         cipher = token_cipher(self.settings)
@@ -138,14 +126,14 @@ class Services:
         client.token = token
         return client
 
-    def bolt(self) -> AsyncApp:
-        """The Slack app (Bolt) of this deployment."""
+    def bolt(self, pages: InstallPages | None = None) -> AsyncApp:
+        """The Slack app (Bolt) of this deployment (pages: the install's browser pages)."""
         config = self.slack_config
         if config is None:
             raise ConfigurationError(
                 "Slack is not configured: set SLACK_BOT_TOKEN or SLACK_CLIENT_ID"
             )
-        return build_app(config, self, self.slack_stores(), self.session)
+        return build_app(config, self, self.slack_stores(), self.session, pages)
 
     @property
     def notifier(self) -> JobNotifier:
@@ -156,7 +144,7 @@ class Services:
                 self._notifier = log_notifier
             else:
                 self._notifier = SlackNotifier(
-                    self.bot_tokens(), self.slack_client, self.store, log_notifier
+                    self.bot_tokens(), self.slack_client, self.store, self.store, log_notifier
                 )
         return self._notifier
 
@@ -239,6 +227,24 @@ class Services:
             self.plans,
             public_url=settings.public_url,
         )
+
+
+def slack_config(settings: Settings) -> SlackConfig | None:
+    """How a deployment meets Slack, or None when it does not; raise ConfigurationError naming
+    what is missing."""
+    if not settings.uses_slack:
+        return None
+    if not settings.slack_signing_secret and not settings.slack_app_token:
+        raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
+    return SlackConfig(
+        signing_secret=settings.slack_signing_secret or "",
+        bot_token=settings.slack_bot_token,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        app_token=settings.slack_app_token,
+        api_url=settings.slack_api_url,
+        public_url=settings.public_url,
+    )
 
 
 @asynccontextmanager

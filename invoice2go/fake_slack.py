@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    answered: int = 200  # the HTTP status Slack gave
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -39,6 +42,8 @@ class Message:
     text: str
     blocks: list[dict[str, Any]]
     edits: int = 0
+    # Every state the message was in, oldest first (the first as posted, the last as shown).
+    history: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
 
 
 @dataclass
@@ -55,7 +60,7 @@ class FakeSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
-    rate_limited: dict[str, int] = field(default_factory=dict)
+    rate_limited: dict[str, tuple[int, int]] = field(default_factory=dict)
     base_url: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -85,9 +90,13 @@ class FakeSlack:
             "deleted": False,
         }
 
-    def rate_limit(self, method: str, times: int = 1) -> None:
-        """Answer the next calls of a method with 429 and Retry-After: 1."""
-        self.rate_limited[method] = times
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """Answer the next calls of a method with 429 and Retry-After (seconds)."""
+        self.rate_limited[method] = (times, retry_after)
+
+    def close_view(self, view_id: str) -> None:
+        """The person closed a modal: Slack forgets it (views.update then says not_found)."""
+        self.views.pop(view_id, None)
 
     def called(self, method: str) -> list[Call]:
         """Return the calls of one method, oldest first."""
@@ -125,6 +134,10 @@ class FakeSlack:
         user = self.users.get(str(args.get("user")))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        members = [user for user in self.users.values() if user["team_id"] == self.team_id]
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users", ""))
         return {"ok": True, "channel": {"id": f"D{users.split(',')[0]}"}}
@@ -139,6 +152,7 @@ class FakeSlack:
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args["channel"])
         message = Message(channel, self._next_ts(), str(args.get("text") or ""), self._blocks(args))
+        message.history.append((message.text, message.blocks))
         self.messages.append(message)
         return {"ok": True, "channel": channel, "ts": message.ts}
 
@@ -148,6 +162,7 @@ class FakeSlack:
                 message.text = str(args.get("text") or "")
                 message.blocks = self._blocks(args)
                 message.edits += 1
+                message.history.append((message.text, message.blocks))
                 return {"ok": True, "channel": message.channel, "ts": message.ts}
         return {"ok": False, "error": "message_not_found"}
 
@@ -213,11 +228,16 @@ class FakeSlack:
         else:
             args = {**request.query, **dict(await request.post())}
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or None
-        self.calls.append(Call(method, dict(args), token))
-        if self.rate_limited.get(method):
-            self.rate_limited[method] -= 1
+        call = Call(method, dict(args), token)
+        self.calls.append(call)
+        times, retry_after = self.rate_limited.get(method, (0, 0))
+        if times:
+            self.rate_limited[method] = (times - 1, retry_after)
+            call.answered = 429
             return web.json_response(
-                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(retry_after)},
             )
         return web.json_response(self._answer(method, dict(args)))
 

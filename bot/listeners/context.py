@@ -30,14 +30,33 @@ log = logging.getLogger(__name__)
 WITHOUT_PERSON = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
-def _team_name(context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
-    authorized = context.authorize_result
-    if authorized is not None and authorized.team:
-        return authorized.team  # the workspace's name, as auth.test gives it
-    team = body.get("team")
-    if isinstance(team, dict):
-        return team.get("domain") or team.get("name")
-    return body.get("team_domain")
+class TeamNames:
+    """Workspace names (an account is named after its workspace), learnt once per process."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, str | None] = {}
+
+    async def get(self, context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
+        team_id = context.team_id or ""
+        if team_id not in self._known:
+            self._known[team_id] = await self._ask(context, body)
+        return self._known[team_id]
+
+    async def _ask(self, context: AsyncBoltContext, body: dict[str, Any]) -> str | None:
+        authorized = context.authorize_result
+        if authorized is not None and authorized.team:
+            return authorized.team  # the workspace's name, as the installation has it
+        if context.client is not None:
+            try:  # one workspace (bot token): Bolt keeps auth.test's answer but not the name
+                name = (await context.client.auth_test()).get("team")
+                if name:
+                    return str(name)
+            except SlackApiError as error:
+                log.warning("auth.test failed: %s", error)
+        team = body.get("team")
+        if isinstance(team, dict):
+            return team.get("domain") or team.get("name")
+        return body.get("team_domain")
 
 
 def _refusal(body: dict[str, Any], text: str) -> BoltResponse:
@@ -49,6 +68,7 @@ def _refusal(body: dict[str, Any], text: str) -> BoltResponse:
 
 def register(app: AsyncApp, services: AppServices, people: People) -> None:
     """Resolve the account, the person and their rights before any listener runs."""
+    names = TeamNames()
 
     async def resolve(
         context: AsyncBoltContext,
@@ -62,7 +82,9 @@ def register(app: AsyncApp, services: AppServices, people: People) -> None:
         if not user_id or context.client is None:
             return await next()
         workspace, account = await services.workspaces.account_for(
-            context.team_id, name=_team_name(context, body), enterprise_id=context.enterprise_id
+            context.team_id,
+            name=await names.get(context, body),
+            enterprise_id=context.enterprise_id,
         )
         try:
             person = await people.get(context.client, user_id)

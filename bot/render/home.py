@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 
 from bot import ids
 from bot.render.blocks import VIEW_BLOCKS, actions, button, context, escape, header, section
-from bot.render.messages import kind_name
+from bot.render.messages import kind_name, status_word
 from i18n import _
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job
@@ -106,6 +106,6 @@ def home_view(
         for job in recent[:RECENT]:
             kinds = " + ".join(kind_name(kind.value, locale) for kind in job.kinds)
             when = job.created_at.strftime("%Y-%m-%d %H:%M")
-            blocks.append(context(f"{when} · {kinds} · {job.status.value}"))
+            blocks.append(context(f"{when} · {kinds} · {status_word(job.status.value, locale)}"))
     view = View(type="home", blocks=blocks[:VIEW_BLOCKS])
     return view.to_dict()

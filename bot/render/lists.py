@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 
 from bot import ids
 from bot.render.blocks import actions, button, clip, confirm, context, dump, escape, section
-from i18n import _
+from i18n import _, format_amount
 from importer.domain.model import Kind, Record
 
 # Records shown per search: each is one block, and a message holds at most 50.
@@ -38,7 +39,7 @@ def record_blocks(
     blocks: list[Block] = []
     for record in records[:PAGE]:
         name = escape(clip(record.name, 200))
-        price = record.fields.get("unit_price")
+        price = _price(record.fields.get("unit_price"), locale)
         line = f"*{name}*" + (f"  ·  {price}" if price is not None else "")
         question = _(
             "Delete {name}? It will not be imported from QuickBooks again.",
@@ -64,6 +65,16 @@ def record_blocks(
             context(_("More match: search with more letters to narrow the list.", locale))
         )
     return dump(blocks)
+
+
+def _price(value: Any, locale: str) -> str | None:
+    """An item's unit price as the locale writes money (kept as QuickBooks had it otherwise)."""
+    if value is None:
+        return None
+    try:
+        return format_amount(Decimal(str(value)), locale)
+    except InvalidOperation:
+        return escape(str(value))
 
 
 def disconnect_blocks(locale: str) -> list[dict[str, Any]]:

@@ -106,7 +106,7 @@ def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
                     locale,
                     kind=name,
                     when=_when(run.finished_at or run.started_at, locale),
-                    status=_run_status(run.status.value, locale),
+                    status=status_word(run.status.value, locale),
                     imported=run.counts.imported,
                 )
             )
@@ -114,7 +114,8 @@ def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
     return dump(blocks)
 
 
-def _run_status(value: str, locale: str) -> str:
+def status_word(value: str, locale: str) -> str:
+    """A run's or a job's status in the locale's words."""
     names = {
         "running": _("running", locale),
         "succeeded": _("finished", locale),
@@ -139,10 +140,22 @@ def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[
             total=of,
         )
         blocks.append(section(f"{line}\n`{bar(done, total)}`"))
-    waiting = progress.get("waiting_until")
-    if waiting:
+    paused = [
+        str(seen["paused_until"])
+        for seen in progress.values()
+        if isinstance(seen, Mapping) and seen.get("paused_until")
+    ]
+    if paused:
+        # ISO times: the latest is the one the import waits for; shown as Slack's time of day.
+        until = datetime.fromisoformat(max(paused))
         blocks.append(
-            context(_("QuickBooks is limiting requests; going on at {time}", locale, time=waiting))
+            context(
+                _(
+                    "QuickBooks is limiting requests; going on at {time}",
+                    locale,
+                    time=until.strftime("%H:%M:%S UTC"),
+                )
+            )
         )
     if not progress:
         blocks = [section(_("Import queued; it starts in a moment.", locale))]
@@ -156,21 +169,60 @@ def summary_text(job: Job, locale: str) -> str:
     return _("Import failed", locale)
 
 
-def summary_blocks(job: Job, locale: str) -> list[dict[str, Any]]:
-    """The summary of a finished import: counts per kind and reason, what to do on failure."""
+def summary_blocks(
+    job: Job,
+    locale: str,
+    *,
+    reconnect: bool = False,
+    reconnect_button: bool = False,
+    buttons: bool = True,
+) -> list[dict[str, Any]]:
+    """The summary of a finished import: counts per kind and reason, what to do on failure
+    (reconnect: QuickBooks refused the saved sign-in; the button for an admin told once).
+    Without buttons it is the last state of the progress message, the summary's echo."""
     outcome = job.outcome or {}
     blocks: list[Block] = [header(summary_text(job, locale))]
     any_skipped = False
     for kind in job.kinds:
         counts = outcome.get(kind.value)
         name = kind_name(kind.value, locale)
-        if not isinstance(counts, Mapping):
+        if not isinstance(counts, Mapping) or counts.get("run_id") is None:
             blocks.append(section(_("*{kind}*: not imported", locale, kind=name)))
             continue
         blocks.append(section(f"*{name}*: {texts.counts_line(counts, locale)}"))
         any_skipped = any_skipped or any((counts.get("skipped") or {}).values())
-    if job.error:
-        blocks.append(section(_("The import stopped: {reason}", locale, reason=escape(job.error))))
+    if reconnect:
+        blocks.append(
+            section(
+                _(
+                    "QuickBooks no longer accepts the saved sign-in: an admin must reconnect "
+                    "QuickBooks, then import again. What was imported stays.",
+                    locale,
+                )
+            )
+        )
+    elif job.error:
+        blocks.append(section(_failure(job, locale)))
+    pressed = []
+    if reconnect_button:
+        pressed.append(button(_("Reconnect", locale), ids.RECONNECT, "message", style="primary"))
     if any_skipped:
-        blocks.append(actions(button(_("Show skipped names", locale), ids.SHOW_SKIPPED, job.id)))
+        pressed.append(button(_("Show skipped names", locale), ids.SHOW_SKIPPED, job.id))
+    if pressed and buttons:
+        blocks.append(actions(*pressed))
     return dump(blocks)
+
+
+def _failure(job: Job, locale: str) -> str:
+    """Why an import stopped and what to do, in the person's words where we know them."""
+    outcome = job.outcome or {}
+    if any(
+        isinstance(counts, Mapping) and counts.get("status") == "running"
+        for counts in outcome.values()
+    ):
+        return _(
+            "Another import of the same kind was already running; it goes on, and its "
+            "summary comes when it ends.",
+            locale,
+        )
+    return _("The import stopped: {reason}", locale, reason=escape(job.error or ""))

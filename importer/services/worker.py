@@ -206,7 +206,11 @@ class Worker:
 
         async def on_progress(update: Progress) -> None:
             nonlocal last_saved
-            first = progress.get(update.kind.value, {}).get("run_id") != update.run_id
+            before = progress.get(update.kind.value, {})
+            # Told at once: a new run (its id), and the total once QuickBooks has counted.
+            first = before.get("run_id") != update.run_id or (
+                before.get("total") is None and update.total is not None
+            )
             progress[update.kind.value] = {
                 "run_id": update.run_id,
                 "seen": update.counts.seen,

@@ -15,7 +15,7 @@ from aiohttp import web
 from importer.ports.clock import Clock, utcnow
 from importer.services.log_context import REQUEST_ID
 from importer.services.webhooks import MAX_BODY_BYTES
-from invoice2go.bootstrap import QboTuning, Services, open_services
+from invoice2go.bootstrap import QboTuning, Services, open_services, slack_config
 from invoice2go.settings import Settings
 from invoice2go.web import health, qbo_routes, slack_routes
 
@@ -65,6 +65,7 @@ def create_app(
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_context])
 
     async def services(app: web.Application) -> AsyncIterator[None]:
+        slack_config(settings)  # a missing Slack setting stops start-up before anything opens
         async with open_services(settings, migrate=migrate, clock=clock, tuning=tuning) as opened:
             app[SERVICES] = opened
             yield

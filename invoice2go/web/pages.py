@@ -28,11 +28,17 @@ def locale_of(request: web.Request, carried: str | None = None) -> str:
     return pick_locale(carried or request.headers.get("Accept-Language"))
 
 
+def html(title: str, paragraphs: list[str], locale: str) -> str:
+    """Return an HTML page's text; title and paragraphs are plain text, escaped here."""
+    body = "\n".join(f"<p>{escape(text)}</p>" for text in paragraphs)
+    return PAGE.format(lang=locale, title=escape(title), paragraphs=body)
+
+
 def page(title: str, paragraphs: list[str], locale: str, *, status: int = 200) -> web.Response:
     """Return an HTML page; title and paragraphs are plain text, escaped here."""
-    body = "\n".join(f"<p>{escape(text)}</p>" for text in paragraphs)
-    html = PAGE.format(lang=locale, title=escape(title), paragraphs=body)
-    return web.Response(text=html, content_type="text/html", status=status)
+    return web.Response(
+        text=html(title, paragraphs, locale), content_type="text/html", status=status
+    )
 
 
 def connected(account: str, company: str, locale: str, *, slack: bool) -> web.Response:
@@ -68,3 +74,44 @@ def connected(account: str, company: str, locale: str, *, slack: bool) -> web.Re
 def refused(title: str, reason: str, locale: str, *, status: int) -> web.Response:
     """A sign-in that changed nothing, with why and what to do."""
     return page(title, [reason, _("Nothing was changed.", locale)], locale, status=status)
+
+
+class InstallPages:
+    """The pages at the end of Slack's install (bot.install.InstallPages)."""
+
+    def installed(self, workspace: str, locale: str) -> str:
+        return html(
+            _("invoice2go is installed", locale),
+            [
+                _(
+                    "invoice2go is now part of the workspace {workspace}.",
+                    locale,
+                    workspace=workspace,
+                ),
+                _(
+                    "Go back to Slack and type /invoice2go connect to connect QuickBooks, or open "
+                    "invoice2go's Home tab.",
+                    locale,
+                ),
+            ],
+            locale,
+        )
+
+    def not_installed(self, reason: str, locale: str) -> str:
+        if reason == "access_denied":
+            why = _("You chose not to add invoice2go to the workspace.", locale)
+        else:
+            why = _(
+                "Slack could not finish the installation ({reason}). Start again from the "
+                "install link.",
+                locale,
+                reason=reason[:60],
+            )
+        return html(
+            _("invoice2go was not installed", locale),
+            [why, _("Nothing was changed.", locale)],
+            locale,
+        )
+
+
+INSTALL_PAGES = InstallPages()

@@ -23,6 +23,7 @@ from bot.render.messages import text_blocks
 from i18n import _
 from importer.services.connections import SignedIn
 from invoice2go.bootstrap import Services
+from invoice2go.web.pages import INSTALL_PAGES
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def register(app: web.Application, services: web.AppKey[Services]) -> None:
         opened = app[services]
         handler: Any = None  # slack_bolt's Socket Mode handler is untyped
         if opened.slack_config is not None:
-            bolt = opened.bolt()
+            bolt = opened.bolt(INSTALL_PAGES)
             app[BOLT] = bolt
             config = opened.slack_config
             if config.app_token:

@@ -17,6 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 from qbo_simulator import Simulator, SimulatorConfig
+from slack_sdk.models.blocks import Block, Option
+from slack_sdk.models.views import View
 from slack_sdk.signature import SignatureVerifier
 
 from importer.domain.jobs import Job
@@ -67,6 +69,59 @@ def signed(body: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
+MESSAGE_BLOCKS = 50
+MESSAGE_TEXT = 4000
+OPTIONS = 100
+
+
+def check_blocks(blocks: Any, limit: int = MESSAGE_BLOCKS) -> None:
+    """Fail unless blocks are Block Kit that Slack takes (slack_sdk's models check each one)."""
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks or []
+    assert len(blocks) <= limit, f"{len(blocks)} blocks, Slack takes {limit}"
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None, block
+        parsed.to_dict()  # raises SlackObjectFormationError past a limit
+
+
+def check_view(view: Any) -> None:
+    """Fail unless a modal or Home tab view is within Block Kit's limits."""
+    view = json.loads(view) if isinstance(view, str) else dict(view)
+    view = {k: v for k, v in view.items() if k not in ("id", "hash", "state")}
+    View(**view).to_dict()
+
+
+def check_message(args: dict[str, Any]) -> None:
+    """Fail unless a message (Web API call, response_url post or acknowledgement) fits."""
+    assert len(str(args.get("text") or "")) <= MESSAGE_TEXT
+    check_blocks(args.get("blocks"))
+
+
+def check_answer(answer: Any) -> None:
+    """Fail unless what the app answered a request with is within Slack's limits."""
+    if not isinstance(answer, dict):
+        return
+    if "view" in answer:
+        check_view(answer["view"])
+    if "options" in answer:
+        assert len(answer["options"]) <= OPTIONS
+        for option in answer["options"]:
+            Option(value=option["value"], text=option["text"]).to_dict("block")
+    if "blocks" in answer or "text" in answer:
+        check_message(answer)
+
+
+def check_calls(slack: FakeSlack) -> None:
+    """Fail unless every view and message the app sent Slack is within Block Kit's limits."""
+    for call in slack.calls:
+        if call.method in ("views.open", "views.update", "views.push", "views.publish"):
+            check_view(call.args["view"])
+        elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            check_message(call.args)
+    for hook in slack.hooks:
+        check_message(hook)
+
+
 @dataclass
 class SlackWorld:
     """The web app, the fake Slack behind it, the QBO simulator, and ways to act as people."""
@@ -111,9 +166,11 @@ class SlackWorld:
         )
         status, text_answer = await self.post(body, "application/x-www-form-urlencoded", **sign)
         try:
-            return status, json.loads(text_answer) if text_answer else {}
+            answer = json.loads(text_answer) if text_answer else {}
         except ValueError:
-            return status, {"text": text_answer}
+            answer = {"text": text_answer}
+        check_answer(answer)
+        return status, answer
 
     async def interact(self, payload: dict[str, Any]) -> tuple[int, Any]:
         """Send an interactivity payload (a button, a view submission, an option load)."""
@@ -121,7 +178,9 @@ class SlackWorld:
             "+", "%2B"
         )
         status, text = await self.post(body, "application/x-www-form-urlencoded")
-        return status, json.loads(text) if text else {}
+        answer = json.loads(text) if text else {}
+        check_answer(answer)
+        return status, answer
 
     async def click(
         self, action_id: str, value: str, user: str = "U1", *, view: dict[str, Any] | None = None
@@ -154,7 +213,8 @@ class SlackWorld:
     async def submit(
         self, view_id: str, values: dict[str, Any], user: str = "U1"
     ) -> tuple[int, Any]:
-        """Submit an open modal with these input values."""
+        """Submit an open modal with these input values; Slack then shows what the app
+        answered (the next view, errors under inputs) or closes the modal."""
         view = dict(self.slack.views[view_id])
         view["state"] = {"values": values}
         payload = {
@@ -164,6 +224,29 @@ class SlackWorld:
             "api_app_id": "A0APP",
             "trigger_id": "trigger-view",
             "view": view,
+        }
+        status, answer = await self.interact(payload)
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        if action == "update":
+            self.slack.views[view_id] = {**answer["view"], "id": view_id, "hash": "h-next"}
+        elif action != "errors":
+            self.slack.close_view(view_id)
+        return status, answer
+
+    async def suggest(
+        self, view_id: str, action_id: str, typed: str, user: str = "U1"
+    ) -> tuple[int, Any]:
+        """Type into an external select of an open modal: Slack asks the app for options."""
+        payload = {
+            "type": "block_suggestion",
+            "team": {"id": TEAM, "domain": "demo"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "action_id": action_id,
+            "block_id": action_id,
+            "value": typed,
+            "view": self.slack.views[view_id],
+            "container": {"type": "view", "view_id": view_id},
         }
         return await self.interact(payload)
 
@@ -188,6 +271,13 @@ class SlackWorld:
             while len(self.slack.called(method)) < count:  # noqa: ASYNC110  # another task calls
                 await asyncio.sleep(0.01)
         return self.slack.called(method)
+
+    async def until(self, probe: Callable[[], Awaitable[Any]], wanted: Any) -> None:
+        """Wait (up to 10 s) until probe() gives what is wanted: a listener's work after its
+        acknowledgement."""
+        async with asyncio.timeout(10):
+            while await probe() != wanted:  # noqa: ASYNC110  # another task changes it
+                await asyncio.sleep(0.01)
 
     async def connect(self, account: Account | None = None) -> None:
         """Connect the workspace's account to the simulator's company (as an admin would)."""
@@ -241,6 +331,7 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         slack.add_user("U4", team_id="T0OTHER", name="Oona Other")
         slack.add_user("U5", locale="es-ES", admin=True, name="Lucía López")
         yield slack
+        check_calls(slack)  # every view and message of every scenario fits Block Kit
 
 
 MakeWorld = Callable[..., Awaitable[SlackWorld]]
