@@ -1,16 +1,14 @@
-"""The Slack app as Slack meets it: signed requests into /slack/events through aiohttp's test
-client, a fake Slack Web API that records every call, and the QBO simulator behind."""
+"""The Slack app as Slack meets it: signed requests into /slack/events (sent by
+invoice2go.slack_driver, as the demo sends them) to the app on aiohttp's test server, a fake Slack
+Web API that records every call, and the QBO simulator behind."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from aiohttp import web
@@ -19,13 +17,13 @@ from cryptography.fernet import Fernet
 from qbo_simulator import Simulator, SimulatorConfig
 from slack_sdk.models.blocks import Block, Option
 from slack_sdk.models.views import View
-from slack_sdk.signature import SignatureVerifier
 
 from importer.domain.jobs import Job
 from importer.domain.model import Account
 from invoice2go.bootstrap import QboTuning, Services
-from invoice2go.fake_slack import BOT_TOKEN, Call, FakeSlack
+from invoice2go.fake_slack import BOT_TOKEN, FakeSlack
 from invoice2go.settings import Settings
+from invoice2go.slack_driver import SlackDriver
 from invoice2go.web.app import SERVICES, create_app
 from qbo.client import RetryPolicy
 from qbo.connection import RefreshPolicy
@@ -59,14 +57,6 @@ def settings_for(sim: Simulator, slack: FakeSlack, folder: Path, **extra: Any) -
         **extra,
     }
     return Settings(**values, _env_file=None)  # type: ignore[call-arg]  # pydantic-settings' init-only option, untyped
-
-
-def signed(body: str, *, secret: str = SECRET, age: int = 0) -> dict[str, str]:
-    """Headers Slack sends with a body: a timestamp and its v0 signature."""
-    timestamp = str(int(time.time()) - age)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
-    assert signature is not None
-    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
 MESSAGE_BLOCKS = 50
@@ -122,14 +112,12 @@ def check_calls(slack: FakeSlack) -> None:
         check_message(hook)
 
 
-@dataclass
-class SlackWorld:
+@dataclass(kw_only=True)
+class SlackWorld(SlackDriver):
     """The web app, the fake Slack behind it, the QBO simulator, and ways to act as people."""
 
     client: TestClient[Any, Any]
-    slack: FakeSlack
     sim: Simulator
-    hooks: int = field(default=0)
 
     @property
     def services(self) -> Services:
@@ -139,145 +127,6 @@ class SlackWorld:
     async def account(self) -> Account:
         """The workspace's account (made by the first request, or here)."""
         return (await self.services.workspaces.account_for(TEAM, name=self.slack.team_name))[1]
-
-    async def post(self, body: str, content_type: str, **sign: Any) -> tuple[int, str]:
-        headers = {"Content-Type": content_type, **signed(body, **sign)}
-        response = await self.client.post("/slack/events", data=body, headers=headers)
-        return response.status, await response.text()
-
-    async def command(self, text: str, user: str = "U1", **sign: Any) -> tuple[int, Any]:
-        """Type `/invoice2go text` as a person; return the status and the acknowledgement."""
-        self.hooks += 1
-        body = urlencode(
-            {
-                "token": "deprecated",
-                "team_id": TEAM,
-                "team_domain": "demo",
-                "channel_id": "C1",
-                "channel_name": "general",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/invoice2go",
-                "text": text,
-                "api_app_id": "A0APP",
-                "response_url": self.slack.hook_url(f"c{self.hooks}"),
-                "trigger_id": f"trigger-{self.hooks}",
-            }
-        )
-        status, text_answer = await self.post(body, "application/x-www-form-urlencoded", **sign)
-        try:
-            answer = json.loads(text_answer) if text_answer else {}
-        except ValueError:
-            answer = {"text": text_answer}
-        check_answer(answer)
-        return status, answer
-
-    async def interact(self, payload: dict[str, Any]) -> tuple[int, Any]:
-        """Send an interactivity payload (a button, a view submission, an option load)."""
-        body = "payload=" + json.dumps(payload).replace("%", "%25").replace("&", "%26").replace(
-            "+", "%2B"
-        )
-        status, text = await self.post(body, "application/x-www-form-urlencoded")
-        answer = json.loads(text) if text else {}
-        check_answer(answer)
-        return status, answer
-
-    async def click(
-        self, action_id: str, value: str, user: str = "U1", *, view: dict[str, Any] | None = None
-    ) -> tuple[int, Any]:
-        """Press a button (in a message, the Home tab or a modal)."""
-        self.hooks += 1
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "demo"},
-            "user": {"id": user, "team_id": TEAM},
-            "api_app_id": "A0APP",
-            "trigger_id": f"trigger-{self.hooks}",
-            "response_url": self.slack.hook_url(f"a{self.hooks}"),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "value": value,
-                    "type": "button",
-                    "block_id": "b",
-                    "action_ts": "1",
-                }
-            ],
-            "container": {"type": "message"},
-        }
-        if view is not None:
-            payload["view"] = view
-            payload["container"] = {"type": "view", "view_id": view["id"]}
-        return await self.interact(payload)
-
-    async def submit(
-        self, view_id: str, values: dict[str, Any], user: str = "U1"
-    ) -> tuple[int, Any]:
-        """Submit an open modal with these input values; Slack then shows what the app
-        answered (the next view, errors under inputs) or closes the modal."""
-        view = dict(self.slack.views[view_id])
-        view["state"] = {"values": values}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "demo"},
-            "user": {"id": user, "team_id": TEAM},
-            "api_app_id": "A0APP",
-            "trigger_id": "trigger-view",
-            "view": view,
-        }
-        status, answer = await self.interact(payload)
-        action = answer.get("response_action") if isinstance(answer, dict) else None
-        if action == "update":
-            self.slack.views[view_id] = {**answer["view"], "id": view_id, "hash": "h-next"}
-        elif action != "errors":
-            self.slack.close_view(view_id)
-        return status, answer
-
-    async def suggest(
-        self, view_id: str, action_id: str, typed: str, user: str = "U1"
-    ) -> tuple[int, Any]:
-        """Type into an external select of an open modal: Slack asks the app for options."""
-        payload = {
-            "type": "block_suggestion",
-            "team": {"id": TEAM, "domain": "demo"},
-            "user": {"id": user, "team_id": TEAM},
-            "api_app_id": "A0APP",
-            "action_id": action_id,
-            "block_id": action_id,
-            "value": typed,
-            "view": self.slack.views[view_id],
-            "container": {"type": "view", "view_id": view_id},
-        }
-        return await self.interact(payload)
-
-    async def event(self, event: dict[str, Any]) -> tuple[int, str]:
-        body = json.dumps(
-            {
-                "token": "deprecated",
-                "team_id": TEAM,
-                "api_app_id": "A0APP",
-                "type": "event_callback",
-                "event_id": f"Ev{self.hooks}",
-                "event_time": int(time.time()),
-                "event": event,
-            }
-        )
-        return await self.post(body, "application/json")
-
-    async def calls(self, method: str, count: int = 1) -> list[Call]:
-        """Wait (up to 10 s) until the app has called a method count times: listeners go on
-        after they acknowledge, as Slack wants."""
-        async with asyncio.timeout(10):
-            while len(self.slack.called(method)) < count:  # noqa: ASYNC110  # another task calls
-                await asyncio.sleep(0.01)
-        return self.slack.called(method)
-
-    async def until(self, probe: Callable[[], Awaitable[Any]], wanted: Any) -> None:
-        """Wait (up to 10 s) until probe() gives what is wanted: a listener's work after its
-        acknowledgement."""
-        async with asyncio.timeout(10):
-            while await probe() != wanted:  # noqa: ASYNC110  # another task changes it
-                await asyncio.sleep(0.01)
 
     async def connect(self, account: Account | None = None) -> None:
         """Connect the workspace's account to the simulator's company (as an admin would)."""
@@ -296,24 +145,6 @@ class SlackWorld:
             assert finished is not None
             done.append(finished)
         return done
-
-
-def texts(blocks: list[dict[str, Any]]) -> str:
-    """All the text a person reads in some blocks."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if isinstance(value.get("text"), str):
-                found.append(value["text"])
-            for inner in value.values():
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(blocks)
-    return "\n".join(found)
 
 
 @pytest.fixture
@@ -346,7 +177,17 @@ def make_world(
     async def make(**settings: Any) -> SlackWorld:
         config = settings_for(simulator, fake_slack, tmp_path, **settings)
         app = create_app(config, migrate=True, tuning=FAST)
-        return SlackWorld(await aiohttp_client(app), fake_slack, simulator)
+        client = await aiohttp_client(app)
+        return SlackWorld(
+            client=client,
+            sim=simulator,
+            session=client.session,
+            base_url=str(client.server.make_url("/")),
+            public_url=PUBLIC,
+            slack=fake_slack,
+            secret=SECRET,
+            observe=check_answer,
+        )
 
     return make
 

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from importer.domain.model import Kind
-from tests.slack.conftest import MakeWorld, SlackWorld, texts
+from invoice2go.slack_driver import texts
+from tests.slack.conftest import MakeWorld, SlackWorld
 
 
 @pytest.mark.parametrize("text", ["", "help", "ayuda", "frobnicate", "IMPORT"])

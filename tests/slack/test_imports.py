@@ -11,8 +11,8 @@ import i18n
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job, JobStatus
 from importer.domain.model import Kind, Skipped, SkipReason
-from tests.slack.conftest import SlackWorld, texts
-from tests.slack.flows import buttons, sign_in, sign_in_link
+from invoice2go.slack_driver import buttons, texts
+from tests.slack.conftest import SlackWorld
 
 
 def home_view(world: SlackWorld, user: str = "U1") -> dict[str, Any]:
@@ -211,7 +211,7 @@ async def test_reconnecting_from_the_message_brings_imports_back(world: SlackWor
     (update,) = await world.calls("views.update")
     view_id = str(update.args["view_id"])
     assert "no longer accepts the saved sign-in" in texts(world.slack.views[view_id]["blocks"])
-    status, _page = await sign_in(world, sign_in_link(world, view_id))
+    status, _page = await world.sign_in(world.sign_in_link(view_id))
 
     assert status == 200
     account = await world.account()

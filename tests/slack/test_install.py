@@ -14,30 +14,22 @@ from qbo_simulator import Simulator
 from bot.installations import team_key
 from importer.domain.errors import ConfigurationError
 from invoice2go.fake_slack import BOT_TOKEN, FakeSlack
+from invoice2go.slack_driver import Installed
 from invoice2go.web.app import create_app
 from tests.slack.conftest import FAST, TEAM, MakeWorld, SlackWorld, settings_for
 
 OAUTH = {"slack_bot_token": None, "slack_client_id": "111.222", "slack_client_secret": "shh"}
 
 
-async def install(world: SlackWorld, installer: str) -> Any:
+async def install(world: SlackWorld, installer: str) -> Installed:
     """Add the app to the workspace as a person would: /slack/install, Slack, back."""
-    started = await world.client.get("/slack/install", allow_redirects=False)
-    assert started.status == 302
-    slack_page = urlsplit(started.headers["Location"])
+    installed = await world.install(installer)
+    slack_page = urlsplit(installed.consent)
     assert (slack_page.netloc, slack_page.path) == ("slack.com", "/oauth/v2/authorize")
-    query = parse_qs(slack_page.query)
-    assert query["client_id"] == ["111.222"]
-    assert "commands" in query["scope"][0].split(",")
-    state = query["state"][0]
-    cookie = started.cookies["slack-app-oauth-state"]
-    assert cookie.value == state
-    # Slack sends the person back with a code; the browser brings the state cookie along.
-    return await world.client.get(
-        "/slack/oauth_redirect",
-        params={"code": f"good-{installer}", "state": state},
-        headers={"Cookie": f"slack-app-oauth-state={state}"},
-    )
+    assert parse_qs(slack_page.query)["client_id"] == ["111.222"]
+    assert "commands" in installed.scopes
+    assert installed.cookie == installed.state  # the browser brings it back from Slack
+    return installed
 
 
 async def test_installing_keeps_the_encrypted_token_and_makes_the_installer_an_admin(
@@ -49,7 +41,7 @@ async def test_installing_keeps_the_encrypted_token_and_makes_the_installer_an_a
     finished = await install(world, "U9")
 
     assert finished.status == 200
-    page = await finished.text()
+    page = finished.page
     assert "invoice2go is now part of the workspace Demo Landscaping." in page
     assert "/invoice2go connect" in page
     assert [call.method for call in world.slack.calls[:2]] == ["oauth.v2.access", "auth.test"]

@@ -16,16 +16,8 @@ from importer.domain.jobs import JobOrigin, JobStatus
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.names import MAX_NAME_LENGTH
 from importer.domain.runs import Checkpoint, RunStatus
-from tests.slack.conftest import TEAM, SlackWorld, texts
-from tests.slack.flows import (
-    buttons,
-    income,
-    kinds,
-    open_wizard,
-    sign_in,
-    sign_in_link,
-    understood,
-)
+from invoice2go.slack_driver import buttons, income, kinds, texts, understood
+from tests.slack.conftest import TEAM, SlackWorld
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "i18n/locales/es/LC_MESSAGES/messages.po"
 PLACEHOLDERS = re.compile(r"\{\w+\}|`[^`]*`|\*")
@@ -110,8 +102,8 @@ async def test_a_spanish_speaker_reads_spanish_throughout(world: SlackWorld) -> 
     await world.event({"type": "app_home_opened", "user": me, "tab": "home"})
     await world.calls("views.publish")
 
-    view_id = await open_wizard(world, me)
-    status, page = await sign_in(world, sign_in_link(world, view_id))
+    view_id = await world.open_wizard(me)
+    status, page = await world.sign_in(world.sign_in_link(view_id))
     pages.append(page)
     for values in (income("45"), understood(False), understood(True), kinds("clients", "items")):
         answers.append((await world.submit(view_id, values, user=me))[1])

@@ -8,16 +8,8 @@ from qbo_simulator.seed import seed_account
 from bot.render import wizard
 from importer.domain.jobs import JobOrigin
 from importer.domain.model import Kind
-from tests.slack.conftest import SlackWorld, texts
-from tests.slack.flows import (
-    income,
-    kinds,
-    open_wizard,
-    shown,
-    sign_in,
-    sign_in_link,
-    understood,
-)
+from invoice2go.slack_driver import income, kinds, texts, understood
+from tests.slack.conftest import SlackWorld
 
 
 def account_queries(world: SlackWorld) -> int:
@@ -28,19 +20,19 @@ def account_queries(world: SlackWorld) -> int:
 
 
 async def test_the_four_steps_connect_and_start_the_import(world: SlackWorld) -> None:
-    view_id = await open_wizard(world)
+    view_id = await world.open_wizard()
     (opened,) = world.slack.called("views.open")
     assert "Loading…" in texts(opened.args["view"]["blocks"])
-    assert "Step 1 of 4" in shown(world, view_id)
+    assert "Step 1 of 4" in world.shown(view_id)
 
-    status, page = await sign_in(world, sign_in_link(world, view_id))
+    status, page = await world.sign_in(world.sign_in_link(view_id))
 
     # The browser names what was connected; the open modal went on to step 2 by itself.
     company = world.sim.company.info["CompanyName"]
     assert status == 200
     assert f"{world.slack.team_name} is now connected to the QuickBooks company {company}" in page
-    assert "Step 2 of 4" in shown(world, view_id)
-    assert "Which QuickBooks income account" in shown(world, view_id)
+    assert "Step 2 of 4" in world.shown(view_id)
+    assert "Which QuickBooks income account" in world.shown(view_id)
     select = world.slack.views[view_id]["blocks"][2]["element"]
     assert select["type"] == "static_select"
     names = {option["text"]["text"] for option in select["options"]}
@@ -53,17 +45,17 @@ async def test_the_four_steps_connect_and_start_the_import(world: SlackWorld) ->
     connection = await world.services.connections.connection(account.id)
     assert (status, answer["response_action"]) == (200, "update")
     assert connection.income_account_id == "45"
-    assert "Step 3 of 4" in shown(world, view_id)
-    assert "*QuickBooks home currency:* USD" in shown(world, view_id)
-    assert "*Invoicing account currency:* USD" in shown(world, view_id)
-    assert "The currencies match." in shown(world, view_id)
+    assert "Step 3 of 4" in world.shown(view_id)
+    assert "*QuickBooks home currency:* USD" in world.shown(view_id)
+    assert "*Invoicing account currency:* USD" in world.shown(view_id)
+    assert "The currencies match." in world.shown(view_id)
 
     await world.submit(view_id, {})
-    assert "Step 4 of 4" in shown(world, view_id)
+    assert "Step 4 of 4" in world.shown(view_id)
 
     status, answer = await world.submit(view_id, kinds("clients", "items"))
     assert answer["response_action"] == "update"
-    assert "Importing clients + items" in shown(world, view_id)
+    assert "Importing clients + items" in world.shown(view_id)
     (job,) = await world.services.jobs.recent(account)
     assert (job.kinds, job.origin) == ((Kind.CLIENTS, Kind.ITEMS), JobOrigin.SLACK)
 
@@ -84,8 +76,8 @@ async def test_more_than_a_hundred_income_accounts_are_searched_as_people_type(
         record = seed_account(row)
         record["MetaData"] = dict(accounts.by_id["1"]["MetaData"])
         accounts.append(record, stamp)
-    view_id = await open_wizard(world)
-    await sign_in(world, sign_in_link(world, view_id))
+    view_id = await world.open_wizard()
+    await world.sign_in(world.sign_in_link(view_id))
 
     select = world.slack.views[view_id]["blocks"][2]["element"]
     asked = account_queries(world)
@@ -106,13 +98,13 @@ async def test_more_than_a_hundred_income_accounts_are_searched_as_people_type(
 
 async def test_a_currency_mismatch_must_be_acknowledged(world: SlackWorld) -> None:
     world.sim.company.preferences["CurrencyPrefs"]["HomeCurrency"] = {"value": "CAD"}
-    view_id = await open_wizard(world)
-    await sign_in(world, sign_in_link(world, view_id))
+    view_id = await world.open_wizard()
+    await world.sign_in(world.sign_in_link(view_id))
     await world.submit(view_id, income("45"))
 
-    assert "Step 3 of 4" in shown(world, view_id)
-    assert "QuickBooks keeps its books in CAD but this account invoices in USD" in shown(
-        world, view_id
+    assert "Step 3 of 4" in world.shown(view_id)
+    assert "QuickBooks keeps its books in CAD but this account invoices in USD" in world.shown(
+        view_id
     )
     status, refused = await world.submit(view_id, understood(False))
     account = await world.account()
@@ -124,42 +116,42 @@ async def test_a_currency_mismatch_must_be_acknowledged(world: SlackWorld) -> No
         "errors": {wizard.ACK_BLOCK: "Tick this to go on."},
     }
     assert not still.settings_confirmed
-    assert "Step 3 of 4" in shown(world, view_id)
+    assert "Step 3 of 4" in world.shown(view_id)
 
     await world.submit(view_id, understood(True))
     confirmed = await world.services.connections.connection(account.id)
     assert confirmed.settings_confirmed
-    assert "Step 4 of 4" in shown(world, view_id)
+    assert "Step 4 of 4" in world.shown(view_id)
 
 
 async def test_abandoning_half_way_and_opening_again_resumes(world: SlackWorld) -> None:
-    first = await open_wizard(world)
-    await sign_in(world, sign_in_link(world, first))
+    first = await world.open_wizard()
+    await world.sign_in(world.sign_in_link(first))
     await world.submit(first, income("52"))
     world.slack.close_view(first)  # the person closes the modal at step 3
 
-    again = await open_wizard(world)
+    again = await world.open_wizard()
 
     assert again != first
-    assert "Step 3 of 4" in shown(world, again)
+    assert "Step 3 of 4" in world.shown(again)
     connection = await world.services.connections.connection((await world.account()).id)
     assert connection.income_account_id == "52"
     await world.submit(again, {})
-    assert "Step 4 of 4" in shown(world, again)
+    assert "Step 4 of 4" in world.shown(again)
     assert await world.services.jobs.recent() == []  # nothing was imported on the way
 
 
 async def test_a_closed_wizard_gets_a_direct_message_after_the_sign_in(world: SlackWorld) -> None:
-    view_id = await open_wizard(world)
-    link = sign_in_link(world, view_id)
+    view_id = await world.open_wizard()
+    link = world.sign_in_link(view_id)
     world.slack.close_view(view_id)
 
-    status, page = await sign_in(world, link)
+    status, page = await world.sign_in(link)
 
     assert status == 200
     assert "QuickBooks is connected" in page
     (message,) = world.slack.dm("U1")
     assert "QuickBooks is connected. Go on with `/invoice2go connect`" in message.text
     assert "Connected to QuickBooks company" in texts(world.slack.home["U1"]["blocks"])
-    again = await open_wizard(world)
-    assert "Step 2 of 4" in shown(world, again)
+    again = await world.open_wizard()
+    assert "Step 2 of 4" in world.shown(again)
