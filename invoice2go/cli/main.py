@@ -78,7 +78,7 @@ async def demo(settings: Settings, args: argparse.Namespace) -> int:
     _require_simulator()
     from invoice2go.demo import run_demo
 
-    return await run_demo(settings, args.locale)
+    return await run_demo(settings, args.lang or args.locale)
 
 
 async def qbo_simulator(settings: Settings, args: argparse.Namespace) -> int:

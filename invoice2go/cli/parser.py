@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from i18n import _
+from i18n import LOCALES, _
 from importer.domain.model import PLANS
 from importer.services.imports import KIND_WORDS
 from invoice2go.cli import records, service_commands
@@ -27,8 +27,13 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
     commands.add_parser(
         "migrate", help=_("create the database's tables and indexes (idempotent)", locale)
     )
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo", help=_("the whole product on this machine, no credentials needed", locale)
+    )
+    demo.add_argument(
+        "--lang",
+        choices=LOCALES,
+        help=_("the language of the story (default: the terminal's)", locale),
     )
 
     accounts = commands.add_parser("accounts", help=_("create and list invoicing accounts", locale))

@@ -64,6 +64,15 @@ def cli_env(database_url: str, extra: dict[str, str] | None = None) -> dict[str,
     return {**keep, "DATABASE_URL": database_url, "LANG": "C.UTF-8", **(extra or {})}
 
 
+def assert_in_order(text: str, *pieces: str) -> None:
+    """Fail unless each piece is in text, after the one before it."""
+    at = 0
+    for piece in pieces:
+        found = text.find(piece, at)
+        assert found >= 0, f"{piece!r} not found after position {at} in:\n{text}"
+        at = found + len(piece)
+
+
 @pytest.fixture
 async def simulator() -> AsyncIterator[Simulator]:
     async with Simulator.start(SimulatorConfig(), host="127.0.0.1", port=0) as sim:

@@ -13,7 +13,7 @@ from qbo_simulator import Simulator, SimulatorConfig
 
 from importer.domain.model import Kind
 from storage.sqlite import SqliteStore
-from tests.cli.conftest import COMMAND, Cli, cli_env, connected_account
+from tests.cli.conftest import COMMAND, Cli, assert_in_order, cli_env, connected_account
 
 
 async def test_migrate_is_idempotent(cli: Cli) -> None:
@@ -202,3 +202,60 @@ async def test_an_operator_cancels_a_stuck_import(cli: Cli, simulator: Simulator
     unsaid = await cli("import", "cancel", "--account", "Acme")
     assert unsaid.code == 2
     assert "clients or items" in unsaid.err
+
+
+async def test_the_demo_tells_the_story_through_slack(tmp_path: Path) -> None:
+    # Slack settings of a developer's own app are in the environment: the demo uses none.
+    database = tmp_path / "never.sqlite3"
+    slack = {
+        "SLACK_BOT_TOKEN": "xoxb-of-a-real-workspace",
+        "SLACK_APP_TOKEN": "xapp-of-a-real-app",
+        "SLACK_SIGNING_SECRET": "a-real-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    cli = Cli(cli_env(f"sqlite:///{database}", slack), tmp_path, database)
+
+    result = await cli("demo")
+
+    assert result.code == 0, result.err
+    assert result.err == ""
+    out = result.out
+    assert_in_order(
+        out,
+        "Ada adds invoice2go to the Slack workspace “Demo Landscaping”",
+        "invoice2go is now part of the workspace Demo Landscaping.",
+        "Ada types /invoice2go connect",
+        "Step 1 of 4",
+        "Demo Landscaping is now connected to the QuickBooks company Sandbox Company_US_1.",
+        "Meanwhile the window in Slack has moved on by itself:",
+        "Step 2 of 4",
+        "Ada chooses “Landscaping Services”",
+        "Step 3 of 4",
+        "The currencies match.",
+        "Step 4 of 4",
+        "Importing clients + items.",
+        "invoice2go writes to Ada (a direct message)",
+        "Import finished",
+        "Clients: 29 imported",
+        "Items: 18 imported",
+        "Ada types /invoice2go clients amy",
+        "Amy's Bird Sanctuary  [Delete]",
+        "Deleted Amy's Bird Sanctuary. It will not be imported from QuickBooks again.",
+        "Ada types /invoice2go import all",
+        # Only what is new comes in; the deleted client stays deleted.
+        "Clients: 1 imported; 28 skipped: the name already exists; "
+        "1 skipped: deleted here before; 1 skipped: duplicate name in QuickBooks",
+        "Items: 1 imported; 18 skipped: the name already exists",
+        "Mo, a member of the workspace but not an admin, types /invoice2go import clients",
+        "invoice2go writes to Mo (a direct message)",
+        "Import failed",
+        "an admin must reconnect QuickBooks",
+        "invoice2go writes to Ada, an admin (a direct message)",
+        "QuickBooks no longer accepts the saved sign-in: imports wait until an admin reconnects.",
+        "[Reconnect]",
+        "Mo tries again: /invoice2go import clients",
+        "QuickBooks must be connected again by an admin: /invoice2go connect",
+        "In all, 1 message asked to reconnect, to Ada",
+    )
+    assert out.count("[Reconnect]") == 1  # one reconnect message, not one per failure
+    assert not database.exists()  # a throwaway store, removed at the end
