@@ -4,8 +4,6 @@ in many workspaces, /slack/install and /slack/oauth_redirect)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Protocol
 
 import aiohttp
 from aiohttp import web
@@ -18,82 +16,17 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import AppServices, SlackConfig, SlackStores
 from bot.install import InstallPages, callback_options
-from bot.installations import InstallationStore, OAuthStates, Seal
+from bot.installations import InstallationStore, OAuthStates
+from bot.listeners import register_all
 from bot.people import People
 from importer.domain.errors import ConfigurationError
-from importer.ports.clock import Clock
-from importer.ports.connections import OAuthStateStore
-from importer.ports.runs import RunHistory
-from importer.ports.slack import SlackInstallationStore
-from importer.services.accounts import AccountService
-from importer.services.connections import ConnectionService
-from importer.services.jobs import JobService
-from importer.services.records import RecordService
-from importer.services.status import StatusService
-from importer.services.workspaces import WorkspaceService
 
 log = logging.getLogger(__name__)
 
 SCOPES = ("commands", "chat:write", "im:write", "users:read")
 DEFAULT_API_URL = "https://slack.com/api/"
-
-
-@dataclass(frozen=True, slots=True)
-class SlackConfig:
-    """How this deployment meets Slack: one workspace with a bot token, or many by OAuth."""
-
-    signing_secret: str
-    bot_token: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    app_token: str | None = None
-    api_url: str | None = None
-    public_url: str = ""
-
-    def __repr__(self) -> str:
-        return f"SlackConfig(api_url={self.api_url!r}, oauth={self.oauth})"
-
-    @property
-    def oauth(self) -> bool:
-        """Installed in many workspaces through Slack's OAuth (else one, with a bot token)."""
-        return bool(self.client_id and self.client_secret) and not self.bot_token
-
-
-class AppServices(Protocol):
-    """What the listeners use: the services, built by the composition root."""
-
-    @property
-    def accounts(self) -> AccountService: ...
-
-    @property
-    def records(self) -> RecordService: ...
-
-    @property
-    def jobs(self) -> JobService: ...
-
-    @property
-    def status(self) -> StatusService: ...
-
-    @property
-    def workspaces(self) -> WorkspaceService: ...
-
-    @property
-    def connections(self) -> ConnectionService: ...
-
-    @property
-    def runs(self) -> RunHistory: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SlackStores:
-    """Where Slack's installations and install states are kept, and how tokens are sealed."""
-
-    installations: SlackInstallationStore
-    states: OAuthStateStore
-    encrypt: Seal
-    decrypt: Seal
-    clock: Clock
 
 
 def web_client(config: SlackConfig, session: aiohttp.ClientSession | None) -> AsyncWebClient:
@@ -149,8 +82,6 @@ def build_app(
     )
     if config.oauth:
         app.enable_token_revocation_listeners()
-    from bot.listeners import register_all
-
     register_all(app, services, People(), config)
     return app
 

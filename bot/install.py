@@ -18,7 +18,7 @@ from slack_bolt.response import BoltResponse
 from i18n import pick_locale
 
 if TYPE_CHECKING:
-    from bot.app import AppServices
+    from bot.config import AppServices
 
 log = logging.getLogger(__name__)
 

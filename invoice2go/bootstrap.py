@@ -14,7 +14,8 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import SlackConfig, SlackStores, build_app, web_client
+from bot.app import build_app, web_client
+from bot.config import SlackConfig, SlackStores
 from bot.install import InstallPages
 from bot.installations import InstallationStore
 from bot.notifier import SlackNotifier

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.listeners import actions, commands, context, events, wizard
 
 if TYPE_CHECKING:
-    from bot.app import AppServices, SlackConfig
+    from bot.config import AppServices, SlackConfig
     from bot.people import People
 
 

@@ -13,6 +13,9 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
+from bot.listeners.asks import queue_import
+from bot.listeners.home import publish_home
+from bot.listeners.wizard import open_wizard_from_button
 from bot.render import skipped as skipped_render
 from bot.render.messages import text_blocks
 from i18n import _
@@ -20,7 +23,7 @@ from importer.domain.errors import NotConnected, PlanNotEnabled, QboError
 from importer.domain.model import Kind, Skipped
 
 if TYPE_CHECKING:
-    from bot.app import AppServices
+    from bot.config import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,6 @@ class _Reply:
 
 def register(app: AsyncApp, services: AppServices) -> None:
     """Register the button listeners."""
-    from bot.listeners.home import publish_home
 
     async def link(ack: AsyncAck) -> None:
         await ack()  # a URL button opens the browser; Slack still tells us, and wants an ack
@@ -52,8 +54,6 @@ def register(app: AsyncApp, services: AppServices) -> None:
         client: AsyncWebClient,
     ) -> None:
         await ack()
-        from bot.listeners.commands import queue_import
-
         kind = Kind(action["value"])
         request = _ButtonRequest(client, context)
         await queue_import(services, request, (kind,))
@@ -177,8 +177,6 @@ def register(app: AsyncApp, services: AppServices) -> None:
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         await ack()
-        from bot.listeners.wizard import open_wizard_from_button
-
         await open_wizard_from_button(services, client, body, context)
 
     app.action(ids.OPEN_LINK)(link)

@@ -21,7 +21,7 @@ from i18n import _, pick_locale
 from importer.domain.workspaces import is_account_admin, is_member
 
 if TYPE_CHECKING:
-    from bot.app import AppServices
+    from bot.config import AppServices
     from bot.people import People
 
 log = logging.getLogger(__name__)

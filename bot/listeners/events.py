@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.listeners import home
 
 if TYPE_CHECKING:
-    from bot.app import AppServices
+    from bot.config import AppServices
 
 
 def register(app: AsyncApp, services: AppServices) -> None:

@@ -12,7 +12,7 @@ from bot.render.home import RECENT, home_view
 from importer.domain.model import Account
 
 if TYPE_CHECKING:
-    from bot.app import AppServices
+    from bot.config import AppServices
 
 
 async def publish_home(

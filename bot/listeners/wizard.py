@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
+from bot.listeners.asks import Request, upgrade
 from bot.render import wizard
 from bot.render.messages import kind_name
 from i18n import _
@@ -28,8 +29,7 @@ from importer.domain.model import Account, Kind
 from importer.ports.qbo import IncomeAccount
 
 if TYPE_CHECKING:
-    from bot.app import AppServices
-    from bot.listeners.commands import Request
+    from bot.config import AppServices
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,6 @@ async def step_view(
             return wizard.taxes_view(account, connection, locale)
         return wizard.import_view(locale)
     except PlanNotEnabled as error:
-        from bot.listeners.commands import upgrade
-
         return wizard.problem_view(upgrade(error, locale), locale)
     except QboError as error:
         return wizard.problem_view(

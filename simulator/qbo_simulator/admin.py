@@ -29,10 +29,10 @@ from qbo_simulator.faults import FaultSpecError
 from qbo_simulator.webhooks import WebhookEvent
 
 if TYPE_CHECKING:
-    from qbo_simulator.app import Simulator
+    from qbo_simulator.state import SimulatorState
 
 
-def routes(sim: Simulator) -> list[web.RouteDef]:
+def routes(sim: SimulatorState) -> list[web.RouteDef]:
     """Build the control routes of one simulator."""
 
     def faults_now() -> web.Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -15,25 +14,15 @@ from qbo_simulator.cdc import changes
 from qbo_simulator.faults import Fault
 from qbo_simulator.query import QueryParseError, QueryValidationError, parse_query
 from qbo_simulator.resources import ENTITY_PATHS, WRITABLE
+from qbo_simulator.state import LoggedRequest
 from qbo_simulator.throttle import Throttle
 from qbo_simulator.writes import WriteFault, not_found
 
 if TYPE_CHECKING:
-    from qbo_simulator.app import Simulator
+    from qbo_simulator.state import SimulatorState
 
 
-@dataclass
-class LoggedRequest:
-    """One API request as the simulator saw it."""
-
-    method: str
-    path: str
-    query_string: str
-    statement: str | None
-    status: int = 0
-
-
-def routes(sim: Simulator) -> list[web.RouteDef]:
+def routes(sim: SimulatorState) -> list[web.RouteDef]:
     """Build the API routes of one simulator."""
     # Batch requests have a limit of their own per minute, on top of the one for every request.
     batches = Throttle(max_in_flight=sys.maxsize, per_minute=sim.config.batch_per_minute)
@@ -56,7 +45,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
 
 
 async def _guarded(
-    sim: Simulator,
+    sim: SimulatorState,
     batches: Throttle,
     request: web.Request,
     realm_id: str,
@@ -125,7 +114,7 @@ def _unsupported(request: web.Request) -> web.Response:
 
 
 async def _dispatch(
-    sim: Simulator, request: web.Request, tail: str, statement: str | None
+    sim: SimulatorState, request: web.Request, tail: str, statement: str | None
 ) -> web.Response:
     parts = tail.strip("/").split("/")
     head = parts[0].lower()
@@ -172,7 +161,7 @@ def _not_found() -> web.Response:
     return _refused(not_found())
 
 
-def _query(sim: Simulator, statement: str) -> web.Response:
+def _query(sim: SimulatorState, statement: str) -> web.Response:
     try:
         selection = resources.select(sim.company, statement)
     except (QueryParseError, QueryValidationError) as error:

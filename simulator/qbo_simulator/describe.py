@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qbo_simulator.app import Simulator
+    from qbo_simulator.state import SimulatorState
 
 FAULT_HELP = [
     "Faults (--faults, comma-separated): KIND[@WHEN][~FLAG...]",
@@ -17,7 +17,7 @@ FAULT_HELP = [
 ]
 
 
-def describe(sim: Simulator) -> list[str]:
+def describe(sim: SimulatorState) -> list[str]:
     """Return lines telling a person how to use a running simulator."""
     config = sim.config
     faults = ", ".join(str(f) for f in sim.faults.active()) or "none"

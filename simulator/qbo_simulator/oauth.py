@@ -14,7 +14,7 @@ from qbo_simulator.envelopes import json_response
 from qbo_simulator.id_tokens import subject
 
 if TYPE_CHECKING:
-    from qbo_simulator.app import Simulator
+    from qbo_simulator.state import SimulatorState
 
 KNOWN_SCOPES = {
     "com.intuit.quickbooks.accounting",
@@ -49,7 +49,7 @@ def _basic(request: web.Request) -> tuple[str, str] | None:
     return user, password
 
 
-def discovery(sim: Simulator) -> dict[str, Any]:
+def discovery(sim: SimulatorState) -> dict[str, Any]:
     """Return the OpenID discovery document, pointing at the simulator's own URLs."""
     return {
         "issuer": sim.issuer,
@@ -67,7 +67,7 @@ def discovery(sim: Simulator) -> dict[str, Any]:
     }
 
 
-def routes(sim: Simulator) -> list[web.RouteDef]:
+def routes(sim: SimulatorState) -> list[web.RouteDef]:
     """Build the OAuth routes of one simulator."""
 
     async def authorize(request: web.Request) -> web.StreamResponse:
