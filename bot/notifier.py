@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
+from bot.direct import dm_channel, send_dm
 from bot.people import slack_user
 from bot.render import messages
 from bot.render.blocks import actions, button, dump, section
@@ -69,15 +70,14 @@ class SlackNotifier:
             client = await self._client(reply.get("team"))
             if client is None:
                 return None
-            opened = await client.conversations_open(users=reply["user"])
-            channel = opened["channel"]["id"]
             locale = str(reply.get("locale") or "en")
-            posted = await client.chat_postMessage(
-                channel=channel,
-                text=_("Import queued; it starts in a moment.", locale),
-                blocks=messages.progress_blocks(job, {}, locale),
+            channel, ts = await send_dm(
+                client,
+                str(reply["user"]),
+                _("Import queued; it starts in a moment.", locale),
+                messages.progress_blocks(job, {}, locale),
             )
-            return {"channel": channel, "ts": posted["ts"]}
+            return {"channel": channel, "ts": ts}
         except SlackApiError as error:
             log.warning("could not post the progress of job %s: %s", job.id, _error(error))
             return None
@@ -135,10 +135,7 @@ class SlackNotifier:
         if client is None:
             return
         locale = str(reply.get("locale") or "en")
-        channel = reply.get("channel")
-        if channel is None:
-            opened = await client.conversations_open(users=reply["user"])
-            channel = opened["channel"]["id"]
+        channel = reply.get("channel") or await dm_channel(client, str(reply["user"]))
         workspace = await self._workspaces.workspace_of_account(job.account_id)
         tell = self._first_time(job, refused)
         asker_acts = tell and await self._is_admin(client, str(reply["user"]), workspace)
@@ -167,13 +164,12 @@ class SlackNotifier:
             return
         locale = await self._locale(client, admin)
         tell = self._first_time(job, refused)
-        opened = await client.conversations_open(users=admin)
         title = _("Auto-import brought in what QuickBooks announced", locale)
         summary = messages.summary_blocks(
             job, locale, reconnect=refused is not None, reconnect_button=tell
         )
         blocks = [*dump([section(f"*{title}*")]), *summary[1:]]
-        await client.chat_postMessage(channel=opened["channel"]["id"], text=title, blocks=blocks)
+        await send_dm(client, admin, title, blocks)
 
     async def _reconnect(self, client: AsyncWebClient, workspace: Workspace | None) -> None:
         """Tell the account's admin that QuickBooks must be connected again, with a button."""
@@ -182,24 +178,13 @@ class SlackNotifier:
             log.warning("QuickBooks needs a reconnect but no admin of the workspace was found")
             return
         locale = await self._locale(client, admin)
-        opened = await client.conversations_open(users=admin)
         text = _(
             "QuickBooks no longer accepts the saved sign-in: imports wait until an admin "
             "reconnects.",
             locale,
         )
-        await client.chat_postMessage(
-            channel=opened["channel"]["id"],
-            text=text,
-            blocks=dump(
-                [
-                    section(text),
-                    actions(
-                        button(_("Reconnect", locale), ids.RECONNECT, "message", style="primary")
-                    ),
-                ]
-            ),
-        )
+        reconnect = button(_("Reconnect", locale), ids.RECONNECT, "message", style="primary")
+        await send_dm(client, admin, text, dump([section(text), actions(reconnect)]))
 
     async def _is_admin(
         self, client: AsyncWebClient, user_id: str, workspace: Workspace | None

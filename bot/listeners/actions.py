@@ -13,6 +13,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import ids
+from bot.direct import send_dm
 from bot.listeners.asks import queue_import
 from bot.listeners.home import publish_home
 from bot.listeners.wizard import open_wizard_from_button
@@ -202,7 +203,4 @@ class _ButtonRequest:
         self.locale: str = context["locale"]
 
     async def say(self, text: str) -> None:
-        opened = await self._client.conversations_open(users=self.context.user_id)
-        await self._client.chat_postMessage(
-            channel=opened["channel"]["id"], text=text, blocks=text_blocks(text)
-        )
+        await send_dm(self._client, str(self.context.user_id), text)

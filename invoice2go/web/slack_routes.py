@@ -17,9 +17,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from bot.direct import send_dm
 from bot.listeners.home import publish_home_for
 from bot.listeners.wizard import move_on_after_sign_in
-from bot.render.messages import text_blocks
 from i18n import _
 from importer.services.connections import SignedIn
 from invoice2go.bootstrap import Services
@@ -95,12 +95,9 @@ async def after_sign_in(services: Services, signed_in: SignedIn) -> None:
     if user:
         await publish_home_for(services, client, signed_in.account, str(user), locale)
     if not moved and user:
-        opened = await client.conversations_open(users=user)
         text = _(
             "QuickBooks is connected. Go on with `/invoice2go connect` to choose the income "
             "account and what to import.",
             locale,
         )
-        await client.chat_postMessage(
-            channel=opened["channel"]["id"], text=text, blocks=text_blocks(text)
-        )
+        await send_dm(client, str(user), text)
