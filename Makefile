@@ -34,6 +34,7 @@ test: setup
 bench: setup
 	$(BIN)/python -m benchmarks.import_engine
 	$(BIN)/python -m benchmarks.qbo_reader
+	$(BIN)/python -m benchmarks.slack_ack
 
 # Gather the product's messages into the catalogues; translate the new entries in each .po file.
 messages: setup

@@ -5,8 +5,8 @@
 
 Reports records per second, database round trips per 1,000 records and peak RSS. Each size runs
 in a fresh process so its peak RSS is its own. Memory grows until SQLite's page caches (32 MiB
-per connection, two connections) are full and stays flat after that: a figure that kept
-growing with the number of records would mean a leak.
+each for the writer's and the look-ups' connections) are full and stays flat after that: a
+figure that kept growing with the number of records would mean a leak.
 """
 
 from __future__ import annotations

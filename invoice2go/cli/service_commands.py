@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from i18n import _
@@ -59,15 +62,40 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(name, stop.set)
 
 
+def _share_the_loop_with_imports() -> None:
+    """Keep answering Slack within milliseconds while the in-process worker imports: its work
+    (decoding pages, deciding batches, SQLite) runs in threads that share the GIL with the event
+    loop (benchmarks/slack_ack.py measures the effect)."""
+    # A thread that wants the GIL waits this long before the one holding it must let go: 1 ms,
+    # not 5, so the event loop gets it back quickly after each wait for the network.
+    sys.setswitchinterval(0.001)
+    # asyncio.to_thread work (decoding pages, deciding batches) holds the GIL: more threads only
+    # take turns with the event loop for it, and one thread does the same work as six.
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="import"))
+
+
+def _freeze_start_up_objects() -> None:
+    """Leave the objects made at start-up (modules, the Slack app, routes) out of full garbage
+    collections: they live as long as the process, and an import's allocations set a full
+    collection off about once a second, each stalling every thread for as long as it walks them."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve HTTP until SIGTERM or Ctrl-C; with the worker unless --no-worker."""
     from aiohttp import web
 
     from invoice2go.web.app import create_app
 
+    if not args.no_worker:
+        _share_the_loop_with_imports()
     app = create_app(settings, worker=not args.no_worker, migrate=True)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
+    if not args.no_worker:
+        _freeze_start_up_objects()
     port = args.port or settings.port
     try:
         await web.TCPSite(runner, args.host, port).start()

@@ -1,9 +1,11 @@
 """The embedded store's plumbing: one SQLite file, two threads, one transaction per call.
 
-Every public method is one round trip: one hop to one of the store's two threads, where the work
-runs as one transaction. Writes go one after another on the writer thread; reads run on a reader
-thread of their own, so they never queue behind a write (WAL lets them read the last commit
-meanwhile). WAL mode and a busy timeout let a web and a worker process share the file.
+Every public method is one round trip: one hop to one of the store's three threads, where the
+work runs as one transaction. Writes go one after another on the writer thread; reads run on a
+reader thread of their own, so they never queue behind a write (WAL lets them read the last commit
+meanwhile). An import's look-ups (thousands of names a batch, tens of ms each) have a reader of
+their own too: a person's short reads (a Slack command's account, its status) never wait behind
+a wave of them. WAL mode and a busy timeout let a web and a worker process share the file.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ class SqliteCore:
         self._ids = RecordIds()
         self._writer = _Lane("sqlite-writer")
         # An in-memory database exists once per connection: read it on the writer's.
-        self._reader = self._writer if str(self.path) == ":memory:" else _Lane("sqlite-reader")
+        memory = str(self.path) == ":memory:"
+        self._reader = self._writer if memory else _Lane("sqlite-reader")
+        self._bulk_reader = self._writer if memory else _Lane("sqlite-lookups")
 
     def _connect(self, lane: _Lane) -> sqlite3.Connection:
         if lane.conn is None:
@@ -99,10 +103,13 @@ class SqliteCore:
                 problem=str(error),
             ) from error
 
-    async def _call(self, work: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
-        """Run work in one transaction on the writer's or the reader's thread: one round trip."""
+    async def _call(
+        self, work: Callable[[sqlite3.Connection], T], *, write: bool = True, bulk: bool = False
+    ) -> T:
+        """Run work in one transaction on the writer's or a reader's thread: one round trip.
+        A bulk read (an import's look-up) goes to the reader that only those use."""
         self.round_trips += 1
-        lane = self._writer if write else self._reader
+        lane = self._writer if write else self._bulk_reader if bulk else self._reader
 
         def transaction() -> T:
             conn = self._connect(lane)
@@ -140,7 +147,8 @@ class SqliteCore:
         if self._closed:
             return
         self._closed = True
-        for lane in {id(self._reader): self._reader, id(self._writer): self._writer}.values():
+        lanes = (self._bulk_reader, self._reader, self._writer)
+        for lane in {id(lane): lane for lane in lanes}.values():
             await asyncio.get_running_loop().run_in_executor(lane.executor, lane.shut)
             lane.executor.shutdown(wait=True)
 

@@ -86,7 +86,7 @@ class RecordsMixin(SqliteCore):
                     deleted_ids.add(qbo_id)
             return Known(existing, frozenset(deleted_keys), frozenset(deleted_ids), imported)
 
-        return await self._call(work, write=False)
+        return await self._call(work, write=False, bulk=True)
 
     def _record_row(
         self, account_id: str, record: NewRecord, record_id: str, created_at: str

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
 import stat
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +80,38 @@ async def test_data_survives_a_restart(tmp_path: Path, clock: Clock) -> None:
     await second.migrate()
     assert await second.list_accounts() == [account]
     await second.close()
+
+
+async def test_a_read_is_answered_while_an_imports_look_up_is_under_way(
+    tmp_path: Path, clock: Clock
+) -> None:
+    # A Slack command reads its workspace's account while the worker beside it looks a batch
+    # up; the command must not wait for the look-up (a wave of them takes hundreds of ms).
+    store = SqliteStore(tmp_path / "app.db", clock=clock)
+    await store.migrate()
+    account = await store.create_account("Acme", "premium")
+    looking_up, finish = threading.Event(), threading.Event()
+
+    class HeldKeys(list[str]):
+        """Keys the look-up reads on the store's thread, and that hold it there until told."""
+
+        def __iter__(self) -> Iterator[str]:
+            looking_up.set()
+            finish.wait(30)
+            return super().__iter__()
+
+    lookup = asyncio.ensure_future(
+        store.lookup(account.id, Kind.CLIENTS, "realm-1", HeldKeys(["ann"]), ["1"])
+    )
+    try:
+        assert await asyncio.to_thread(looking_up.wait, 10)
+        async with asyncio.timeout(10):  # waits for the look-up (held to the end) without the fix
+            assert await store.get_account(account.id) == account
+            assert await store.find_account("acme") == account
+    finally:
+        finish.set()
+    assert (await lookup).existing == {}
+    await store.close()
 
 
 @pytest.mark.parametrize(
