@@ -28,7 +28,14 @@ class RealmLimiter:
         self.per_minute = per_minute
         self._window = window_seconds
         self._in_flight = asyncio.Semaphore(max_in_flight)
-        self._started: deque[float] = deque()
+        # A request spends the minute's budget from the moment QBO receives it, which is some
+        # time between our sending it and its answer coming back. Counted from the answer, a
+        # request let out a minute later is sure to reach QBO more than a minute after it;
+        # counted from the sending, it may arrive a little early and be refused (429), which
+        # costs a wait of a minute. Requests still unanswered count in full meanwhile.
+        self._unanswered = 0
+        self._answered: deque[float] = deque()
+        self._answer = asyncio.Event()
         self._turn = asyncio.Lock()
         self._resume_at = 0.0
 
@@ -43,22 +50,35 @@ class RealmLimiter:
         async with self._turn:
             while True:
                 now = loop.time()
-                while self._started and self._started[0] <= now - self._window:
-                    self._started.popleft()
+                while self._answered and self._answered[0] <= now - self._window:
+                    self._answered.popleft()
                 wait = self._resume_at - now
-                if len(self._started) >= self.per_minute:
-                    wait = max(wait, self._started[0] + self._window - now)
+                if len(self._answered) + self._unanswered >= self.per_minute:
+                    if not self._answered:
+                        # The whole budget is in flight: its minute starts with an answer.
+                        self._answer.clear()
+                        await self._answer.wait()
+                        continue
+                    wait = max(wait, self._answered[0] + self._window - now)
                 if wait <= 0:
-                    self._started.append(now)
+                    self._unanswered += 1
                     return
                 await asyncio.sleep(wait)
 
+    def _answered_now(self) -> None:
+        self._unanswered -= 1
+        self._answered.append(asyncio.get_running_loop().time())
+        self._answer.set()
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one request slot for the duration of the block."""
+        """Hold one request slot for the duration of the block (the request and its answer)."""
         async with self._in_flight:
             await self._admit()
-            yield
+            try:
+                yield
+            finally:
+                self._answered_now()
 
 
 class RealmLimits:

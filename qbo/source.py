@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from importer.domain.errors import ServerError
 from importer.domain.model import Kind
@@ -106,12 +107,17 @@ class QboSource:
         self._client = client
         self._page_size = page_size
         self._overlap = overlap
+        slots = client.limiter.max_in_flight
         # Keep more pages queued than QBO lets run at once, so a slot freed by any page is
         # refilled at once instead of waiting for the oldest page; the limiter keeps QBO's limits.
-        default = 3 * client.limiter.max_in_flight
-        self._ahead = max(1, ahead if ahead is not None else default)
-        self._counted: dict[Kind, int] = {}
-        self._first: dict[Kind, asyncio.Task[Candidates]] = {}
+        self._ahead = max(1, ahead if ahead is not None else 3 * slots)
+        # Until QuickBooks has counted a kind, its read asks for a first wave of pages without
+        # waiting: with the count, each kind's share of the company's request slots, so that
+        # `import all` fills them all in its first round trip. A company smaller than the wave
+        # answers the pages past its end empty, in the same round trip: requests, not time.
+        self._first_wave = max(1, min(self._ahead, slots // len(ENTITIES) - 1))
+        self._counting: dict[Kind, asyncio.Task[int]] = {}
+        self._asked: dict[Kind, int] = {}  # count() calls waiting for each kind's count
 
     def __repr__(self) -> str:
         return f"QboSource(realm_id={self.realm_id!r})"
@@ -127,18 +133,24 @@ class QboSource:
         return self._client.realm_id
 
     async def count(self, kind: Kind) -> int | None:
-        """Return how many Customers or Items the company holds, inactive ones included."""
-        entity, decode = ENTITIES[kind]
-        if kind not in self._first:
-            # The first page goes out with the count: both come back after one round trip.
-            self._first[kind] = asyncio.ensure_future(self._read(entity, decode, 1))
+        """Return how many Customers or Items the company holds, inactive ones included.
+
+        A read of the kind under way, or the next one, uses the same answer to plan how far
+        to fetch ahead; neither waits for it to begin.
+        """
+        self._asked[kind] = self._asked.get(kind, 0) + 1
         try:
-            total = await self._client.count(entity)
-        except BaseException:
-            self._cancel(deque([(1, self._first.pop(kind))]))
-            raise
-        self._counted[kind] = total
-        return total
+            return await self._count(kind)
+        finally:
+            self._asked[kind] -= 1
+
+    def _count(self, kind: Kind) -> asyncio.Task[int]:
+        task = self._counting.get(kind)
+        if task is None:
+            task = self._counting[kind] = asyncio.ensure_future(
+                self._client.count(ENTITIES[kind][0])
+            )
+        return task
 
     async def _read(self, entity: str, decode: Decoder, at: int) -> Candidates:
         # Decode and map as each page arrives, not in order: the work spreads over the waits.
@@ -157,29 +169,35 @@ class QboSource:
         size, overlap = self._page_size, self._overlap
         step = size - overlap
         position, last = _parse_position(start)
-        total = self._counted.pop(kind, None)
-        if total is None:
-            total = await self._client.count(entity)
+        # The count plans how far to fetch ahead; the read does not wait for it to begin.
+        counting = self._count(kind)
         # Positions the count promises, and the page after them when they end on a full page:
         # QBO's stop rule is a short or empty page (§3.2). Records created after the count are
         # read too: while pages come back full, they are asked for one at a time.
-        counted_end = total + 1
+        counted_end: int | None = None
+
+        def counted() -> bool:
+            nonlocal counted_end
+            if counted_end is None and counting.done():
+                counted_end = counting.result() + 1  # a failed count fails the read
+            return counted_end is not None
 
         def plan(at: int) -> deque[int]:
             starts = deque([at])
-            while at + size <= counted_end:
-                at += step
-                starts.append(at)
+            if counted_end is None:  # not counted yet: the first wave
+                while len(starts) < self._first_wave:
+                    at += step
+                    starts.append(at)
+            else:
+                while at + size <= counted_end:
+                    at += step
+                    starts.append(at)
             return starts
 
+        counted()
         ask = _start(position, last, overlap)
         planned = plan(ask)
         fetching: deque[tuple[int, asyncio.Task[Candidates]]] = deque()
-        first = self._first.pop(kind, None)
-        if first is not None and planned[0] == 1:
-            fetching.append((planned.popleft(), first))
-        elif first is not None:
-            self._cancel(deque([(1, first)]))
 
         def fetch(at: int) -> None:
             fetching.append((at, asyncio.ensure_future(self._read(entity, decode, at))))
@@ -187,6 +205,14 @@ class QboSource:
         idle = 0
         try:
             while True:
+                if counted_end is None:
+                    if not fetching and not planned:
+                        await asyncio.wait([counting])  # the first wave is read: count decides
+                    if counted() and (fetching or planned):
+                        # Plan on from the last page asked for, as far as the count says.
+                        more = plan(planned[-1] if planned else fetching[-1][0])
+                        more.popleft()
+                        planned.extend(more)
                 if not fetching and not planned:
                     planned = plan(ask)
                 while planned and len(fetching) < self._ahead:
@@ -224,11 +250,20 @@ class QboSource:
                     return
         finally:
             self._cancel(fetching)
+            # The next read of this kind counts again: the company may have changed by then.
+            if self._counting.get(kind) is counting:
+                del self._counting[kind]
+            if not self._asked.get(kind):  # nobody waits for the count: it ends with the read
+                _drop(counting)
 
     @staticmethod
     def _cancel(fetching: deque[tuple[int, asyncio.Task[Candidates]]]) -> None:
         while fetching:
-            task = fetching.popleft()[1]
-            if task.done() and not task.cancelled():
-                task.exception()  # a failure nobody waits for any more is not news
-            task.cancel()
+            _drop(fetching.popleft()[1])
+
+
+def _drop(task: asyncio.Task[Any]) -> None:
+    """Cancel a request nobody waits for any more; a failure it met is not news."""
+    if task.done() and not task.cancelled():
+        task.exception()
+    task.cancel()

@@ -61,6 +61,14 @@ class _RunState:
     counts: Counts = field(default_factory=Counts)
     pages: int = 0
     total: int | None = None
+    # The source's count, asked alongside the first pages: progress has it when it is back.
+    counting: asyncio.Future[int | None] | None = None
+
+    def take_total(self) -> None:
+        """Note the count once it is back (raising its failure)."""
+        if self.counting is not None and self.counting.done():
+            self.total = self.counting.result()
+            self.counting = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,15 +173,26 @@ class ImportEngine:
         if state.resumed:
             log.info("resuming import %s of %s after page %d", run.id, kind, run.pages)
         if state.total is None:
-            state.total = await source.count(kind)
-        if not state.resumed or run.next_position is not None or run.pages == 0:
-            start = run.next_position if state.resumed else None
-            pages = batches(source.pages(kind, start), self._batch_pages)
-            # Closed on the way out, whatever happens: reading stops with the import.
-            async with contextlib.aclosing(pages):
-                await self._import_pages(
-                    state, account_id, kind, source.realm_id, pages, on_progress
-                )
+            # Not waited for: the first pages go out with it (the count only tells progress).
+            state.counting = asyncio.ensure_future(source.count(kind))
+        try:
+            if not state.resumed or run.next_position is not None or run.pages == 0:
+                start = run.next_position if state.resumed else None
+                pages = batches(source.pages(kind, start), self._batch_pages)
+                # Closed on the way out, whatever happens: reading stops with the import.
+                async with contextlib.aclosing(pages):
+                    await self._import_pages(
+                        state, account_id, kind, source.realm_id, pages, on_progress
+                    )
+            if state.counting is not None:
+                await asyncio.wait([state.counting])
+                state.take_total()
+        finally:
+            if state.counting is not None:
+                counting, state.counting = state.counting, None
+                counting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await counting  # a failure the import's own error already tells
 
     async def _claim(self, account_id: str, kind: Kind, realm_id: str) -> _RunState:
         """Begin a run, or take over the one holding the lock: the store judges, by its clock,
@@ -294,6 +313,9 @@ class ImportEngine:
         on_progress: ProgressListener | None,
     ) -> None:
         run = state.run
+        if batch.next_position is None and state.counting is not None:
+            await asyncio.wait([state.counting])  # the last checkpoint carries the total
+        state.take_total()  # before the insert: a failed count fails the batch before it lands
         refused = await self._store.insert_records(account_id, kind, plan.records)
         inserted, raced = refused_as_existing(plan.decision, refused)
         skipped = plan.decision.skipped + raced

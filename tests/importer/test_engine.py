@@ -100,6 +100,40 @@ async def test_progress_is_reported_at_the_start_and_after_every_page(store: Sql
     assert [(p.counts.imported, p.total) for p in seen] == [(0, None), (10, 25), (20, 25), (25, 25)]
 
 
+class SlowCount(SyntheticSource):
+    """A source that counts only once the first page has been written."""
+
+    def __init__(self) -> None:
+        super().__init__(customers=25, page_size=10)
+        self.first_page_written = asyncio.Event()
+
+    async def count(self, kind: Kind) -> int | None:
+        await self.first_page_written.wait()
+        return await super().count(kind)
+
+
+async def test_pages_are_read_and_written_before_the_count_answers(store: SqliteStore) -> None:
+    account_id = await new_account(store)
+    source = SlowCount()
+    seen: list[Progress] = []
+
+    async def listen(progress: Progress) -> None:
+        seen.append(progress)
+        if progress.pages:
+            source.first_page_written.set()
+
+    run = await asyncio.wait_for(
+        ImportEngine(store, batch_pages=1).run(
+            account_id, Kind.CLIENTS, source, on_progress=listen
+        ),
+        10,
+    )
+
+    assert (run.status, run.counts.imported, run.total) == (RunStatus.SUCCEEDED, 25, 25)
+    assert seen[1].total is None  # the first page came before the count
+    assert seen[-1].total == 25
+
+
 class HeldStore(SqliteStore):
     """The embedded store, whose first insert waits until the test lets it go."""
 

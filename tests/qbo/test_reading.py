@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -31,6 +32,10 @@ def data_queries(world: World, entity: str) -> list[str]:
 
 async def read(source: RecordSource, kind: Kind) -> list[SourcePage]:
     return [page async for page in source.pages(kind)]
+
+
+async def read_from(source: RecordSource, kind: Kind, start: str) -> list[SourcePage]:
+    return [page async for page in source.pages(kind, start)]
 
 
 async def test_a_2345_customer_company_reads_completely_in_three_pages(
@@ -69,6 +74,23 @@ async def test_a_read_resumes_from_a_returned_position(make_world: MakeWorld) ->
     ids = [c.qbo_id for page in pages for c in page.candidates]
     assert ids == company_ids(world, "Customer")[1000:]
     assert [c.qbo_id for page in older for c in page.candidates] == ids
+
+
+async def test_a_read_does_not_wait_for_the_count_to_begin(make_world: MakeWorld) -> None:
+    world = await make_world(customers=2345)
+    process = await world.process()
+    account = await connected(world, process)
+    source = await process.service.source_for(account.id)
+    # QuickBooks never answers the count (a COUNT query is at position 1); the pages it would
+    # plan are all in the first wave, asked for without waiting for it.
+    world.sim.inject("hang@start=1~always")
+
+    pages = await asyncio.wait_for(read_from(source, Kind.CLIENTS, "1001 after 1000"), 30)
+
+    ids = [c.qbo_id for page in pages for c in page.candidates]
+    assert ids == company_ids(world, "Customer")[1000:]
+    assert pages[-1].next_position is None
+    assert sum(s.startswith("SELECT COUNT(*) FROM Customer") for s in statements(world)) == 1
 
 
 async def test_records_created_after_the_count_are_not_lost(make_world: MakeWorld) -> None:
