@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.import_engine
 	$(BIN)/python -m benchmarks.qbo_reader
 	$(BIN)/python -m benchmarks.slack_ack
+	$(BIN)/python -m benchmarks.webhooks
 	$(BIN)/python -m benchmarks.service import-all --runs 3
 	$(BIN)/python -m benchmarks.service million
 

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from importer.domain.errors import StoreError
 from importer.domain.messages import N_
@@ -30,6 +30,8 @@ from storage.sqlite.schema import (
 )
 
 T = TypeVar("T")
+# A write waiting to be committed with others, and the future its caller awaits.
+_Grouped = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
 
 def holds_saved_tokens(path: Path) -> bool:
@@ -61,6 +63,8 @@ class SqliteCore:
         memory = str(self.path) == ":memory:"
         self._reader = self._writer if memory else _Lane("sqlite-reader")
         self._bulk_reader = self._writer if memory else _Lane("sqlite-lookups")
+        self._grouped: list[_Grouped] = []
+        self._grouping: asyncio.Task[None] | None = None
 
     def _connect(self, lane: _Lane) -> sqlite3.Connection:
         if lane.conn is None:
@@ -133,6 +137,58 @@ class SqliteCore:
             raise StoreError(
                 N_("database error on {path}: {problem}"), path=str(self.path), problem=str(error)
             ) from error
+
+    async def _call_grouped(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a small write together with the others waiting for the writer: one transaction
+        and one commit for all of them (each in a savepoint of its own, so one that fails
+        leaves the others' work in place). Many small concurrent writes, such as webhook
+        deliveries, then cost a commit each only while the writer is idle."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._grouped.append((work, future))
+        if self._grouping is None or self._grouping.done():
+            self._grouping = asyncio.create_task(self._run_groups())
+        return await future
+
+    async def _run_groups(self) -> None:
+        """Commit what is waiting, then what came meanwhile, until nothing waits."""
+        while self._grouped:
+            group, self._grouped = self._grouped, []
+            await self._run_group(group)
+
+    async def _run_group(self, group: list[_Grouped]) -> None:
+        def work(conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
+            outcomes: list[tuple[bool, Any]] = []
+            for one, _future in group:
+                conn.execute("SAVEPOINT grouped")
+                try:
+                    outcomes.append((True, one(conn)))
+                    conn.execute("RELEASE grouped")
+                except sqlite3.DatabaseError as error:
+                    conn.execute("ROLLBACK TO grouped")
+                    conn.execute("RELEASE grouped")
+                    outcomes.append((False, error))
+            return outcomes
+
+        try:
+            outcomes = await self._call(work)
+        except Exception as error:  # the transaction failed: so did everything in it
+            for _one, future in group:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_one, future), (ok, value) in zip(group, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(
+                    StoreError(
+                        N_("database error on {path}: {problem}"),
+                        path=str(self.path),
+                        problem=str(value),
+                    )
+                )
 
     async def migrate(self) -> None:
         def work(conn: sqlite3.Connection) -> None:

@@ -99,7 +99,7 @@ class WebhooksMixin(SqliteCore):
             )
             return conn.total_changes - before
 
-        return await self._call(work)
+        return await self._call_grouped(work)
 
     async def pending_webhook_events(
         self, received_before: datetime, limit: int = 1000

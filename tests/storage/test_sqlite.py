@@ -8,7 +8,7 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -282,4 +282,38 @@ async def test_expired_oauth_states_are_purged_when_a_new_one_is_kept(
     kept.close()
     assert ids == ["later", "new"]
     assert await store.take_oauth_state("later") == {"n": 9}
+    await store.close()
+
+
+async def test_writes_committed_together_fail_alone(tmp_path: Path, clock: Clock) -> None:
+    # Webhook deliveries arriving together share a commit; one write that breaks a constraint
+    # is refused without taking the others' work with it.
+    store = SqliteStore(tmp_path / "app.db", clock=clock)
+    await store.migrate()
+
+    def insert(name: str) -> Callable[[sqlite3.Connection], str]:
+        def work(conn: sqlite3.Connection) -> str:
+            conn.execute(
+                "INSERT INTO webhook_events (key, realm_id, entity, entity_id, operation, "
+                "occurred_at, received_at) VALUES (?, 'r', 'customer', '1', 'create', ?, ?)",
+                (name, "2026-12-05T10:00:00Z", "2026-12-05T10:00:00+00:00"),
+            )
+            if name == "bad":  # the first insert of this write is undone with it
+                conn.execute("INSERT INTO webhook_events (key) VALUES ('broken')")
+            return name
+
+        return work
+
+    results = await asyncio.gather(
+        *(store._call_grouped(insert(name)) for name in ("a", "bad", "c")),
+        return_exceptions=True,
+    )
+
+    assert results[0] == "a"
+    assert results[2] == "c"
+    assert isinstance(results[1], StoreError)
+    kept = sqlite3.connect(tmp_path / "app.db")
+    keys = kept.execute("SELECT key FROM webhook_events ORDER BY key").fetchall()
+    kept.close()
+    assert keys == [("a",), ("c",)]
     await store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
@@ -68,3 +69,17 @@ async def test_known_companies_and_accounts_that_import_automatically(
     assert (await store.find_account("acme")) == auto
     await store.set_auto_import(acme, False)
     assert await store.auto_import_accounts("realm-1") == []
+
+
+async def test_many_deliveries_at_once_keep_each_event_once(store: Store, clock: Clock) -> None:
+    # Fifty deliveries arrive together, each a new event and a redelivery of its neighbour's.
+    saves = [
+        store.save_webhook_events([event(f"e{n}", str(n)), event(f"e{n + 1}", str(n + 1))])
+        for n in range(50)
+    ]
+    kept = await asyncio.gather(*saves)
+
+    clock.advance(seconds=1)
+    pending = await store.pending_webhook_events(clock.now)
+    assert sum(kept) == 51
+    assert sorted(e.key for e in pending) == sorted(f"e{n}" for n in range(51))
