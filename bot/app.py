@@ -22,6 +22,7 @@ from bot.installations import InstallationStore, OAuthStates
 from bot.listeners import register_all
 from bot.people import People
 from importer.domain.errors import ConfigurationError
+from importer.domain.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +53,15 @@ def build_app(
     """Return the Bolt app with every listener registered (pages: the browser's pages at the
     end of an install; Bolt's own English ones without)."""
     if not config.signing_secret:
-        raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
+        raise ConfigurationError(
+            N_("missing configuration: set {names}"), names="SLACK_SIGNING_SECRET"
+        )
     if not config.bot_token and not config.oauth:
         raise ConfigurationError(
-            "missing configuration: set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and "
-            "SLACK_CLIENT_SECRET (installs in many workspaces)"
+            N_(
+                "missing configuration: set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID "
+                "and SLACK_CLIENT_SECRET (installs in many workspaces)"
+            )
         )
     client = web_client(config, session)
     oauth_settings = None

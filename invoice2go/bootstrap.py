@@ -21,6 +21,7 @@ from bot.installations import InstallationStore
 from bot.notifier import SlackNotifier
 from bot.tokens import BotTokens
 from importer.domain.errors import ConfigurationError
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 from importer.domain.plans import Plans
 from importer.ports.clock import Clock, utcnow
@@ -236,7 +237,9 @@ def slack_config(settings: Settings) -> SlackConfig | None:
     if not settings.uses_slack:
         return None
     if not settings.slack_signing_secret and not settings.slack_app_token:
-        raise ConfigurationError("missing configuration: set SLACK_SIGNING_SECRET")
+        raise ConfigurationError(
+            N_("missing configuration: set {names}"), names="SLACK_SIGNING_SECRET"
+        )
     return SlackConfig(
         signing_secret=settings.slack_signing_secret or "",
         bot_token=settings.slack_bot_token,

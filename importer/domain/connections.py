@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -25,8 +25,11 @@ def checked_realm_id(realm_id: str) -> str:
     if not _REALM_ID.fullmatch(realm):
         shown = realm_id if len(realm_id) <= 40 else realm_id[:40] + "…"
         raise UserError(
-            f"{shown!r} is not a QuickBooks company id (realm id): it is digits only, "
-            "for example 9341455130166501"
+            N_(
+                "{shown!r} is not a QuickBooks company id (realm id): it is digits only, "
+                "for example 9341455130166501"
+            ),
+            shown=shown,
         )
     return realm
 
@@ -69,6 +72,29 @@ class QboConnection:
     # The person setting up acknowledged the currency and tax set-up (the wizard's step 3).
     settings_confirmed: bool = False
     connected_at: datetime | None = None
+
+
+def carried_over(replaced: QboConnection | None, new: QboConnection) -> QboConnection:
+    """Return the new connection with what the set-up chose on the one it replaces: signing in
+    again to the same company (a reconnect) keeps the income account, and the confirmation of
+    currency and taxes while QBO's home currency, multicurrency and tax set-up are as they were
+    confirmed. Another company, or one the account had disconnected, is set up afresh."""
+    if (
+        replaced is None
+        or replaced.realm_id != new.realm_id
+        or replaced.status is ConnectionStatus.DISCONNECTED
+    ):
+        return new
+    as_confirmed = (replaced.home_currency, replaced.multicurrency, replaced.tax_setup) == (
+        new.home_currency,
+        new.multicurrency,
+        new.tax_setup,
+    )
+    return replace(
+        new,
+        income_account_id=replaced.income_account_id,
+        settings_confirmed=replaced.settings_confirmed and as_confirmed,
+    )
 
 
 def usable(connection: QboConnection | None) -> QboConnection:

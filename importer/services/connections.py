@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from importer.domain.connections import (
     ConnectionStatus,
     QboConnection,
+    carried_over,
     checked_realm_id,
     usable,
 )
@@ -87,7 +88,9 @@ class ConnectionService:
         """
         self._plans.require_qbo(account)
         if not self._public_url:
-            raise ConfigurationError("missing configuration: set QBO_REDIRECT_URI")
+            raise ConfigurationError(
+                N_("missing configuration: set {names}"), names="QBO_REDIRECT_URI"
+            )
         state = await self._states.issue({"account_id": account.id, "user": user, **carried})
         return f"{self._public_url}/quickbooks/connect?{urlencode({'state': state})}"
 
@@ -135,11 +138,15 @@ class ConnectionService:
             details = await self._sign_in.company_details(realm_id, grant)
         except AuthError as error:
             raise UserError(
-                f"QuickBooks does not let these tokens read company {realm_id}; check the realm "
-                "id (the company id shown where the tokens were made)"
+                N_(
+                    "QuickBooks does not let these tokens read company {realm}; check the realm "
+                    "id (the company id shown where the tokens were made)"
+                ),
+                realm=realm_id,
             ) from error
         replaced = await self._connections.get_connection(account_id)
-        connection = await self._connections.save_connection(
+        signed_in = carried_over(
+            replaced,
             QboConnection(
                 account_id=account_id,
                 realm_id=realm_id,
@@ -150,8 +157,9 @@ class ConnectionService:
                 home_currency=details.home_currency,
                 multicurrency=details.multicurrency,
                 tax_setup=details.tax_setup,
-            )
+            ),
         )
+        connection = await self._connections.save_connection(signed_in)
         log.info("account %s connected to QBO company %s", account_id, realm_id)
         if (
             replaced is not None
@@ -217,7 +225,7 @@ class ConnectionService:
         """Keep the QBO income account invoices are booked to (the wizard's step 2)."""
         choices = {income.id for income in await self.income_accounts(account.id)}
         if income_account_id not in choices:
-            raise UserError("that is not an active Income account of the QuickBooks company")
+            raise UserError(N_("that is not an active Income account of the QuickBooks company"))
         await self._connections.update_connection(account.id, income_account_id=income_account_id)
 
     async def confirm_settings(self, account: Account) -> None:

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from importer.domain.errors import ConfigurationError, PlanNotEnabled
 from importer.domain.jobs import Job, JobOrigin
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 from importer.domain.webhooks import ChangeEvent, MalformedNotification, parse_notification
 from importer.ports.clock import Clock, utcnow
@@ -62,7 +63,9 @@ class WebhookService:
     async def receive(self, body: bytes, signature: str | None) -> Receipt:
         """Verify and keep one delivery; raise WebhookRefused with the status to answer."""
         if not self._token:
-            raise ConfigurationError("missing configuration: set QBO_WEBHOOK_VERIFIER_TOKEN")
+            raise ConfigurationError(
+                N_("missing configuration: set {names}"), names="QBO_WEBHOOK_VERIFIER_TOKEN"
+            )
         if len(body) > MAX_BODY_BYTES:
             raise WebhookRefused(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
         expected = signature_of(body, self._token)

@@ -26,6 +26,7 @@ from importer.domain.errors import (
     UserError,
 )
 from importer.domain.jobs import MAX_ATTEMPTS, Job, JobStatus, retry_delay
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 from importer.domain.runs import ImportRun, RunStatus
 from importer.ports.accounts import AccountStore
@@ -195,7 +196,7 @@ class Worker:
     async def _import(self, job: Job) -> ImportReport:
         account = await self._accounts.get_account(job.account_id)
         if account is None:
-            raise UserError("the account of this import no longer exists")
+            raise UserError(N_("the account of this import no longer exists"))
         progress: dict[str, Any] = dict(job.progress or {})
         finished = await self._finished_runs(job)
         reply = await self._notifier.job_started(job)

@@ -126,3 +126,31 @@ async def test_a_failed_revoke_is_logged_and_the_reconnect_stands(
     assert (stored.realm_id, stored.status) == (world.sim.realm_id, ConnectionStatus.CONNECTED)
     assert not world.sim.tokens.refresh[replaced].revoked
     assert f"could not revoke the replaced QBO connection to company {OTHER_REALM}" in caplog.text
+
+
+async def test_signing_in_again_to_the_same_company_keeps_the_set_up(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    income = (await process.service.income_accounts(account.id))[0]
+    await process.service.choose_income_account(account, income.id)
+    await process.service.confirm_settings(account)
+
+    # A reconnect: the same company, signed in again.
+    token = world.sim.issue_tokens()["refresh_token"]
+    await process.service.connect_with_refresh_token(account, world.sim.realm_id, token)
+    again = await process.store.get_connection(account.id)
+    assert again is not None
+    assert again.income_account_id == income.id
+    assert again.settings_confirmed
+
+    # QBO's books changed currency meanwhile: currency and taxes must be confirmed again.
+    world.sim.company.preferences["CurrencyPrefs"]["MultiCurrencyEnabled"] = True
+    token = world.sim.issue_tokens()["refresh_token"]
+    await process.service.connect_with_refresh_token(account, world.sim.realm_id, token)
+    changed = await process.store.get_connection(account.id)
+    assert changed is not None
+    assert changed.income_account_id == income.id
+    assert not changed.settings_confirmed
