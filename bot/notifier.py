@@ -21,7 +21,7 @@ from bot.render import messages
 from bot.render.blocks import actions, button, dump, section
 from bot.tokens import BotTokens
 from i18n import _, pick_locale
-from importer.domain.connections import ConnectionStatus
+from importer.domain.connections import ConnectionStatus, QboConnection
 from importer.domain.jobs import Job, JobOrigin, JobStatus
 from importer.domain.workspaces import Workspace, is_account_admin
 from importer.ports.connections import ConnectionStore
@@ -51,8 +51,6 @@ class SlackNotifier:
         self._workspaces = workspaces
         self._connections = connections
         self._log = log_notifier
-        # Refusals already told (account, connection): an admin hears of one once (J6).
-        self._told: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
         return "SlackNotifier()"
@@ -114,30 +112,33 @@ class SlackNotifier:
         except SlackApiError as error:
             log.warning("could not post the summary of job %s: %s", job.id, _error(error))
 
-    async def _refusal(self, job: Job) -> str | None:
-        """Return a key for QuickBooks' refusal of the saved sign-in when this job met one."""
+    async def _refusal(self, job: Job) -> QboConnection | None:
+        """Return the connection whose saved sign-in QuickBooks refused, when this job met that."""
         if job.status is not JobStatus.FAILED:
             return None
         connection = await self._connections.get_connection(job.account_id)
         if connection is None or connection.status is not ConnectionStatus.NEEDS_RECONNECT:
             return None
-        return f"{connection.realm_id}@{connection.connected_at}"
+        return connection
 
-    def _first_time(self, job: Job, refused: str | None) -> bool:
-        """Say whether nobody was told of this refusal yet (and note that now they are)."""
-        if refused is None or (job.account_id, refused) in self._told:
+    async def _first_time(self, refused: QboConnection | None) -> bool:
+        """Say whether nobody was told of this refusal yet, and note in the store that now they
+        are: every worker process then knows (a reconnect makes a new connection, told anew)."""
+        if refused is None or refused.reconnect_told:
             return False
-        self._told.add((job.account_id, refused))
+        await self._connections.update_connection(refused.account_id, reconnect_told=True)
         return True
 
-    async def _summary(self, job: Job, reply: Mapping[str, Any], refused: str | None) -> None:
+    async def _summary(
+        self, job: Job, reply: Mapping[str, Any], refused: QboConnection | None
+    ) -> None:
         client = await self._client(reply.get("team"))
         if client is None:
             return
         locale = str(reply.get("locale") or "en")
         channel = reply.get("channel") or await dm_channel(client, str(reply["user"]))
         workspace = await self._workspaces.workspace_of_account(job.account_id)
-        tell = self._first_time(job, refused)
+        tell = await self._first_time(refused)
         asker_acts = tell and await self._is_admin(client, str(reply["user"]), workspace)
         text = messages.summary_text(job, locale)
         reconnect = refused is not None
@@ -151,7 +152,7 @@ class SlackNotifier:
         if tell and not asker_acts:
             await self._reconnect(client, workspace)
 
-    async def _digest(self, job: Job, refused: str | None) -> None:
+    async def _digest(self, job: Job, refused: QboConnection | None) -> None:
         """Auto-import's outcome, once per window (never a message per record)."""
         workspace = await self._workspaces.workspace_of_account(job.account_id)
         if workspace is None:
@@ -163,7 +164,7 @@ class SlackNotifier:
         if admin is None:
             return
         locale = await self._locale(client, admin)
-        tell = self._first_time(job, refused)
+        tell = await self._first_time(refused)
         title = _("Auto-import brought in what QuickBooks announced", locale)
         summary = messages.summary_blocks(
             job, locale, reconnect=refused is not None, reconnect_button=tell

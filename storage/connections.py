@@ -20,6 +20,7 @@ CHANGEABLE_FIELDS = frozenset(
         "income_account_id",
         "tax_setup",
         "settings_confirmed",
+        "reconnect_told",
     }
 )
 
@@ -71,6 +72,7 @@ def connection_to_doc(connection: QboConnection, time_in: TimeIn) -> dict[str, A
         "tax_setup": connection.tax_setup,
         "settings_confirmed": connection.settings_confirmed,
         "connected_at": None if connected is None else time_in(connected),
+        "reconnect_told": connection.reconnect_told,
     }
 
 
@@ -94,4 +96,5 @@ def connection_from_doc(
         tax_setup=doc.get("tax_setup"),
         settings_confirmed=bool(doc.get("settings_confirmed", False)),
         connected_at=time_out(doc.get("connected_at")),
+        reconnect_told=bool(doc.get("reconnect_told", False)),
     )

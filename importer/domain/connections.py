@@ -72,6 +72,8 @@ class QboConnection:
     # The person setting up acknowledged the currency and tax set-up (the wizard's step 3).
     settings_confirmed: bool = False
     connected_at: datetime | None = None
+    # An admin was told that QuickBooks refused this connection's sign-in (J6: once).
+    reconnect_told: bool = False
 
 
 def carried_over(replaced: QboConnection | None, new: QboConnection) -> QboConnection:

@@ -172,6 +172,7 @@ async def test_a_refused_sign_in_asks_an_admin_to_reconnect_once(world: SlackWor
     connection = await world.services.store.get_connection((await world.account()).id)
     assert connection is not None
     assert connection.status is ConnectionStatus.NEEDS_RECONNECT
+    assert connection.reconnect_told  # in the store: another worker process tells nobody again
     assert status == 200
     assert "must be connected again by an admin" in texts(again["blocks"])
     assert await world.run_jobs() == []  # nothing queued, nothing loops
@@ -217,6 +218,7 @@ async def test_reconnecting_from_the_message_brings_imports_back(world: SlackWor
     account = await world.account()
     connection = await world.services.connections.connection(account.id)
     assert connection.status is ConnectionStatus.CONNECTED
+    assert not connection.reconnect_told  # a later refusal of the new sign-in is told anew
     assert "Step 2 of 4" in texts(world.slack.views[view_id]["blocks"])
     status, answer = await world.command("import clients", user="U2")
     (job,) = await world.run_jobs()

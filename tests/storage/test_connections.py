@@ -107,6 +107,23 @@ async def test_status_and_descriptive_fields_change(
         await store.update_connection(account_id, token_version=5)
 
 
+async def test_a_told_refusal_is_kept_until_a_new_sign_in(
+    store: Store, account_id: str, clock: Clock
+) -> None:
+    await store.save_connection(connection(account_id, clock))
+    await store.set_connection_status(account_id, ConnectionStatus.NEEDS_RECONNECT, "invalid_grant")
+
+    await store.update_connection(account_id, reconnect_told=True)
+    told = await store.get_connection(account_id)
+    await store.save_connection(connection(account_id, clock, "enc-refresh-2"))
+    signed_in_again = await store.get_connection(account_id)
+
+    assert told is not None
+    assert told.reconnect_told
+    assert signed_in_again is not None
+    assert not signed_in_again.reconnect_told
+
+
 async def test_needs_reconnect_is_a_compare_and_set_on_the_token_version(
     store: Store, account_id: str, clock: Clock
 ) -> None:
