@@ -4,11 +4,15 @@ in many workspaces, /slack/install and /slack/oauth_redirect)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import cast
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -78,11 +82,25 @@ def build_app(
             install_page_rendering_enabled=False,
             callback_options=None if pages is None else callback_options(services, pages),
         )
+    # Many workspaces: the installation is read from the store on every request (so an
+    # uninstall takes effect at once), but auth.test is asked once per bot token.
+    authorize = None
+    if installation_store is not None:
+        authorize = AsyncInstallationStoreAuthorize(
+            installation_store=installation_store,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            logger=log,
+            cache_enabled=True,
+            client=client,
+        )
     app = AsyncApp(
         signing_secret=config.signing_secret,
         client=client,  # carries the bot token in one-workspace mode
         oauth_settings=oauth_settings,
-        installation_store=installation_store if config.oauth else None,
+        installation_store=installation_store,
+        # Bolt takes an AsyncAuthorize here though its signature names only plain functions.
+        authorize=cast(Callable[..., Awaitable[AuthorizeResult]] | None, authorize),
         raise_error_for_unhandled_request=False,
     )
     if config.oauth:

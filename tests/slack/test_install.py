@@ -62,6 +62,9 @@ async def test_installing_keeps_the_encrypted_token_and_makes_the_installer_an_a
     assert status == 200
     assert opened.token == BOT_TOKEN  # the workspace's token, read back from the store
     assert (await world.account()).id == account.id
+    await world.command("help", user="U9")
+    await world.command("status", user="U9")
+    assert len(await world.calls("auth.test")) == 2  # the install's, then once for the token
 
 
 async def test_a_failed_install_keeps_nothing(make_world: MakeWorld) -> None:
