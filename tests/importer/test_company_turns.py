@@ -131,6 +131,22 @@ async def test_a_waiting_import_that_is_stopped_leaves_the_company_free(
     assert await holder(store) is None
 
 
+async def test_a_renewed_lease_outlives_its_first_term_and_a_left_one_is_not_renewed(
+    store: SqliteStore, clock: Clock
+) -> None:
+    process = gate(store, "host:1:a")
+
+    async with process.reading(REALM):
+        clock.now += timedelta(seconds=50)
+        await process.renew(REALM)  # the import's heartbeat
+        clock.now += timedelta(seconds=50)  # 100 s after it was taken
+        held = await holder(store)
+    await process.renew(REALM)  # a late beat, after the import left
+
+    assert held == "host:1:a"
+    assert await holder(store) is None
+
+
 async def test_a_holder_known_dead_is_taken_over_at_once(store: SqliteStore) -> None:
     ended = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
     await ended.wait()
