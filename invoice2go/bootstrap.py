@@ -30,6 +30,7 @@ from importer.ports.runs import RunHistory
 from importer.ports.source import PauseListener, RecordSource
 from importer.ports.store import Store
 from importer.services.accounts import AccountService
+from importer.services.companies import POLL_SECONDS, CompanyGate
 from importer.services.connections import ConnectionService
 from importer.services.engine import ImportEngine
 from importer.services.imports import ImportService
@@ -57,11 +58,13 @@ EMPTY_DATABASE_URL = "sqlite:///:memory:"
 
 @dataclass(frozen=True, slots=True)
 class QboTuning:
-    """How the QBO client retries and limits itself; tests make these fast."""
+    """How the QBO client retries and limits itself; tests make these fast. company_poll: how
+    often an import waiting for another process's import of the company asks again."""
 
     limits: RealmLimits | None = None
     retry: RetryPolicy | None = None
     refresh: RefreshPolicy | None = None
+    company_poll: float = POLL_SECONDS
 
 
 @dataclass
@@ -76,6 +79,7 @@ class Services:
     tuning: QboTuning = field(default_factory=QboTuning, repr=False)
     _connections: ConnectionService | None = field(default=None, repr=False)
     _notifier: JobNotifier | None = field(default=None, repr=False)
+    _companies: CompanyGate | None = field(default=None, repr=False)
 
     @property
     def plans(self) -> Plans:
@@ -179,8 +183,24 @@ class Services:
         return self._connections
 
     @property
+    def companies(self) -> CompanyGate:
+        """The QBO companies this process reads: one lease per company, shared by the imports
+        that share this process's request limits (the QBO client built here)."""
+        if self._companies is None:
+            self._companies = CompanyGate(
+                self.store,
+                lease_seconds=self.settings.import_lease_seconds,
+                poll_seconds=self.tuning.company_poll,
+            )
+        return self._companies
+
+    @property
     def imports(self) -> ImportService:
-        engine = ImportEngine(self.store, lease_seconds=self.settings.import_lease_seconds)
+        engine = ImportEngine(
+            self.store,
+            lease_seconds=self.settings.import_lease_seconds,
+            companies=self.companies,
+        )
         return ImportService(engine, self, self.store, self.plans, clock=self.clock)
 
     async def source_for(

@@ -157,6 +157,17 @@ def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[
                 )
             )
         )
+    if any(
+        isinstance(seen, Mapping) and seen.get("waiting_for_company") for seen in progress.values()
+    ):
+        blocks.append(
+            context(
+                _(
+                    "Waiting for another import from this QuickBooks company to finish.",
+                    locale,
+                )
+            )
+        )
     if not progress:
         blocks = [section(_("Import queued; it starts in a moment.", locale))]
     return dump(blocks)

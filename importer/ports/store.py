@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from importer.ports.accounts import AccountStore
+from importer.ports.companies import CompanyLeases
 from importer.ports.connections import ConnectionStore, OAuthStateStore
 from importer.ports.jobs import JobQueue
 from importer.ports.records import RecordBook, RecordWriter
@@ -18,6 +19,7 @@ class Store(
     RecordWriter,
     RecordBook,
     RunStore,
+    CompanyLeases,
     ConnectionStore,
     OAuthStateStore,
     JobQueue,

@@ -31,6 +31,7 @@ from importer.domain.runs import Checkpoint, ImportRun, RunStatus
 from importer.ports.imports import ImportStore
 from importer.ports.source import RecordSource
 from importer.services.batches import Batch, batches
+from importer.services.companies import CompanyGate
 from importer.services.lease import owner_is_gone, worker_identity
 from importer.services.log_context import RUN_ID
 
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Progress:
     """Where a run stands after a page: shown live to the user. paused_until is set while
-    QuickBooks makes the import wait (it limits requests): when it goes on."""
+    QuickBooks makes the import wait (it limits requests): when it goes on. waiting_for_company
+    is set while another process imports from the same QuickBooks company (they take turns)."""
 
     run_id: str
     kind: Kind
@@ -49,6 +51,7 @@ class Progress:
     pages: int
     resumed: bool
     paused_until: datetime | None = None
+    waiting_for_company: bool = False
 
 
 ProgressListener = Callable[[Progress], Awaitable[None]]
@@ -116,7 +119,10 @@ class ImportEngine:
         lease_seconds: float = 60,
         owner: str | None = None,
         batch_pages: int = 4,
+        companies: CompanyGate | None = None,
     ) -> None:
+        """companies: the gate of this process's imports (one per QBO request limiter); an
+        engine without one reads as a process of its own."""
         self._store = store
         # At most this many source pages are written as one (see batches()). Measured: 4 QBO
         # pages (4,000 records) write as fast as 10 when writing falls behind, hold less memory,
@@ -124,6 +130,9 @@ class ImportEngine:
         self._batch_pages = batch_pages
         self._lease = timedelta(seconds=lease_seconds)
         self._owner = owner or worker_identity()
+        self._companies = companies or CompanyGate(
+            store, owner=self._owner, lease_seconds=lease_seconds
+        )
 
     async def run(
         self,
@@ -136,9 +145,11 @@ class ImportEngine:
         """Import one kind for one account; raise RunInProgress if a live run holds it (R8).
 
         A run left by a crash or a failure of the same company is resumed from its checkpoint;
-        one of another company is ended. While the run goes on, a heartbeat renews its lease,
-        however long a page takes (QBO's throttling waits minutes); if the run is taken from
-        this worker (an operator cancelled it), the import stops with LeaseLost.
+        one of another company is ended. The company is read only while this process holds its
+        lease (another process importing from it is waited for). While the run goes on, a
+        heartbeat renews both leases, however long a page takes (QBO's throttling waits
+        minutes); if the run is taken from this worker (an operator cancelled it), the import
+        stops with LeaseLost.
         """
         state = await self._claim(account_id, kind, source.realm_id)
         run = state.run
@@ -147,7 +158,9 @@ class ImportEngine:
             if on_progress is not None:
                 await on_progress(self._progress(state))  # started: nothing read yet
             await self._with_heartbeat(
-                run.id, self._read_and_write(state, account_id, kind, source, on_progress)
+                run.id,
+                source.realm_id,
+                self._read_company(state, account_id, kind, source, on_progress),
             )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
         except LeaseLost:
@@ -160,6 +173,28 @@ class ImportEngine:
             # Kept for the next import to resume (the store keeps a failed run's lock).
             await asyncio.shield(self._fail(run.id, error))
             raise
+
+    async def _read_company(
+        self,
+        state: _RunState,
+        account_id: str,
+        kind: Kind,
+        source: RecordSource,
+        on_progress: ProgressListener | None,
+    ) -> None:
+        """Read and write while this process holds the company's lease (waiting for it)."""
+        waited = False
+
+        async def waiting() -> None:
+            nonlocal waited
+            waited = True
+            if on_progress is not None:
+                await on_progress(replace(self._progress(state), waiting_for_company=True))
+
+        async with self._companies.reading(source.realm_id, waiting):
+            if waited and on_progress is not None:
+                await on_progress(self._progress(state))  # its turn: waiting no more
+            await self._read_and_write(state, account_id, kind, source, on_progress)
 
     async def _read_and_write(
         self,
@@ -219,12 +254,13 @@ class ImportEngine:
             log.warning("ended import %s of another QuickBooks company (%s)", seen.id, realm_id)
         raise StoreError(f"could not start an import of {kind.value}: the lock kept changing")
 
-    async def _with_heartbeat(self, run_id: str, work: Awaitable[None]) -> None:
-        """Do the work while a heartbeat renews the lease every third of it, whatever the work
-        waits for. If the run is taken from this worker, stop the work and raise LeaseLost."""
+    async def _with_heartbeat(self, run_id: str, realm_id: str, work: Awaitable[None]) -> None:
+        """Do the work while a heartbeat renews the leases every third of one, whatever the
+        work waits for. If the run is taken from this worker, stop the work and raise
+        LeaseLost."""
         stop = asyncio.Event()
         working = asyncio.ensure_future(work)
-        beating = asyncio.ensure_future(self._beat(run_id, stop))
+        beating = asyncio.ensure_future(self._beat(run_id, realm_id, stop))
         try:
             await asyncio.wait({working, beating}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -243,7 +279,7 @@ class ImportEngine:
             raise lost
         working.result()
 
-    async def _beat(self, run_id: str, stop: asyncio.Event) -> None:
+    async def _beat(self, run_id: str, realm_id: str, stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._lease.total_seconds() / 3)
@@ -256,6 +292,12 @@ class ImportEngine:
             except StoreError as error:
                 # Tried again at the next beat: two more fit in the lease.
                 log.warning("could not renew the lease of import %s: %s", run_id, error)
+            try:
+                await self._companies.renew(realm_id)
+            except StoreError as error:
+                log.warning(
+                    "could not renew the lease of QuickBooks company %s: %s", realm_id, error
+                )
 
     async def _fail(self, run_id: str, error: Exception) -> None:
         try:

@@ -208,9 +208,12 @@ class Worker:
         async def on_progress(update: Progress) -> None:
             nonlocal last_saved
             before = progress.get(update.kind.value, {})
-            # Told at once: a new run (its id), and the total once QuickBooks has counted.
-            first = before.get("run_id") != update.run_id or (
-                before.get("total") is None and update.total is not None
+            # Told at once: a new run (its id), the total once QuickBooks has counted, and a
+            # wait for another process's import of the company, begun or over.
+            first = (
+                before.get("run_id") != update.run_id
+                or (before.get("total") is None and update.total is not None)
+                or bool(before.get("waiting_for_company")) != update.waiting_for_company
             )
             progress[update.kind.value] = {
                 "run_id": update.run_id,
@@ -218,6 +221,7 @@ class Worker:
                 "total": update.total,
                 "resumed": update.resumed,
                 "paused_until": update.paused_until.isoformat() if update.paused_until else None,
+                "waiting_for_company": update.waiting_for_company,
                 **update.counts.as_dict(),
             }
             now = time.monotonic()

@@ -1,5 +1,6 @@
 """A live progress bar on a terminal, nothing of it when output is piped or JSON; a wait that
-QuickBooks imposes is told either way (above the bar, or on standard error)."""
+QuickBooks imposes, or for another import of the same company, is told either way (above the bar,
+or on standard error)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,24 @@ def pause_notice(until: datetime, locale: str) -> str:
     return _("QuickBooks is limiting requests; going on at {time}.", locale, time=at)
 
 
+def waiting_notice(locale: str) -> str:
+    """Return what a person reads while another process imports from the same company."""
+    return _("Waiting for another import from this QuickBooks company to finish.", locale)
+
+
 @asynccontextmanager
 async def progress_display(show: bool, locale: str) -> AsyncIterator[ProgressListener]:
     """Yield a progress listener: one bar per kind when show, and each pause told once."""
     told: set[datetime] = set()
+    waiting: set[Kind] = set()
 
     def paused(progress: ImportProgress) -> str | None:
+        if progress.waiting_for_company:
+            # Both kinds of `import all` wait together: told once.
+            first = not waiting
+            waiting.add(progress.kind)
+            return waiting_notice(locale) if first else None
+        waiting.discard(progress.kind)
         until = progress.paused_until
         if until is None or until in told:
             return None

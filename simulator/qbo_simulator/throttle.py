@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 class _Realm:
     in_flight: int = 0
     recent: deque[float] = field(default_factory=deque)
+    # The most requests admitted in flight at once: what a test checks a client keeps under.
+    peak_in_flight: int = 0
 
 
 @dataclass
@@ -34,8 +36,14 @@ class Throttle:
             self.refused += 1
             return False
         realm.in_flight += 1
+        realm.peak_in_flight = max(realm.peak_in_flight, realm.in_flight)
         realm.recent.append(now)
         return True
+
+    def peak_in_flight(self, realm_id: str) -> int:
+        """Return the most requests to the company that were in flight at once."""
+        realm = self.realms.get(realm_id)
+        return 0 if realm is None else realm.peak_in_flight
 
     def release(self, realm_id: str) -> None:
         """Give back the slot of a finished request."""

@@ -29,6 +29,18 @@ async def test_more_than_ten_concurrent_requests_get_xml_429(
     assert {after for _, after in refused} == {"60"}
 
 
+async def test_the_most_requests_in_flight_at_once_are_recorded(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with Simulator.start(SimulatorConfig(latency_ms=200, max_in_flight=50)) as sim:
+        api = Api(sim, session, str(sim.issue_tokens()["access_token"]))
+        before = sim.throttle.peak_in_flight(sim.realm_id)
+        await asyncio.gather(*(api.get("customer/1") for _ in range(12)))
+        await api.get("customer/1")  # one at a time: the peak stays
+    assert before == 0
+    assert sim.throttle.peak_in_flight(sim.realm_id) == 12
+
+
 async def test_per_minute_budget_then_429_without_retry_after(
     session: aiohttp.ClientSession,
 ) -> None:

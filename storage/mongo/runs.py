@@ -219,6 +219,47 @@ class RunsMixin(MongoCore):
             raise self._lost(run_id)
         return run_from(doc)
 
+    async def take_company_lease(
+        self, realm_id: str, owner: str, lease: timedelta, *, gone_owner: str | None = None
+    ) -> str | None:
+        """Hold the company for owner if it is free, ours, gone or run out by the server's
+        clock: one compare-and-set (an upsert that a live holder's document refuses)."""
+        takeable: list[Doc] = [
+            {"owner": owner},
+            {"$expr": {"$lte": ["$lease_expires_at", "$$NOW"]}},
+        ]
+        if gone_owner is not None:
+            takeable.append({"owner": gone_owner})
+        leases = self.database["company_leases"]
+        for _ in range(3):
+            self._trip()
+            try:
+                await leases.update_one(
+                    {"_id": realm_id, "$or": takeable},
+                    [
+                        {
+                            "$set": {
+                                "owner": {"$literal": owner},
+                                "lease_expires_at": _lease_from_now(lease),
+                            }
+                        }
+                    ],
+                    upsert=True,
+                )
+                return None
+            except DuplicateKeyError:
+                self._trip()
+                holder = await leases.find_one({"_id": realm_id})
+            if holder is not None:
+                return str(holder["owner"])
+            # Released between our upsert and our read: try again.
+        raise StoreError(f"could not take the lease of QuickBooks company {realm_id}")
+
+    async def release_company_lease(self, realm_id: str, owner: str) -> None:
+        """Let the company go if owner holds it."""
+        self._trip()
+        await self.database["company_leases"].delete_one({"_id": realm_id, "owner": owner})
+
     async def get_run(self, run_id: str) -> ImportRun | None:
         """Return the run with this id."""
         self._trip()

@@ -237,6 +237,36 @@ class RunsMixin(SqliteCore):
 
         return await self._call(work)
 
+    async def take_company_lease(
+        self, realm_id: str, owner: str, lease: timedelta, *, gone_owner: str | None = None
+    ) -> str | None:
+        now = self._clock()
+
+        def work(conn: sqlite3.Connection) -> str | None:
+            # One statement judges it all, by the store's clock: free, ours, gone or run out.
+            conn.execute(
+                "INSERT INTO company_leases (realm_id, owner, lease_expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (realm_id) DO UPDATE SET owner = excluded.owner, "
+                "lease_expires_at = excluded.lease_expires_at "
+                "WHERE company_leases.owner IN (excluded.owner, ?) "
+                "OR company_leases.lease_expires_at <= ?",
+                (realm_id, owner, iso_time(now + lease), gone_owner, iso_time(now)),
+            )
+            row = conn.execute(
+                "SELECT owner FROM company_leases WHERE realm_id = ?", (realm_id,)
+            ).fetchone()
+            holder = str(row[0])
+            return None if holder == owner else holder
+
+        return await self._call(work)
+
+    async def release_company_lease(self, realm_id: str, owner: str) -> None:
+        await self._call(
+            lambda conn: conn.execute(
+                "DELETE FROM company_leases WHERE realm_id = ? AND owner = ?", (realm_id, owner)
+            )
+        )
+
     async def get_run(self, run_id: str) -> ImportRun | None:
         return await self._call(lambda conn: self._select_run(conn, run_id), write=False)
 

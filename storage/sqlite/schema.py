@@ -91,6 +91,11 @@ CREATE TABLE IF NOT EXISTS import_skips (
     existing_name TEXT,
     PRIMARY KEY (run_id, page_no, idx)
 );
+CREATE TABLE IF NOT EXISTS company_leases (
+    realm_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    lease_expires_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS qbo_connections (
     account_id TEXT PRIMARY KEY,
     realm_id TEXT NOT NULL,

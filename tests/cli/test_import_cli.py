@@ -342,3 +342,30 @@ async def test_an_import_killed_after_page_k_resumes_with_exact_records_and_coun
             (await store.list_runs(uninterrupted.id))[0].id, limit=10_000
         )
         await store.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "notice"),
+    [
+        ("en", "Waiting for another import from this QuickBooks company to finish."),
+        ("es", "Esperando a que termine otra importación de esta empresa de QuickBooks."),
+    ],
+)
+async def test_a_wait_for_another_import_of_the_company_is_told_once(
+    capsys: pytest.CaptureFixture[str], locale: str, notice: str
+) -> None:
+    from importer.domain.model import Counts
+    from importer.services.engine import Progress
+    from invoice2go.cli.progress import progress_display
+
+    def progress(kind: Kind, waiting: bool) -> Progress:
+        return Progress("r", kind, Counts(), None, 0, False, waiting_for_company=waiting)
+
+    async with progress_display(False, locale) as listen:  # piped: told on standard error
+        await listen(progress(Kind.CLIENTS, True))
+        await listen(progress(Kind.ITEMS, True))  # `import all`: both kinds wait together
+        await listen(progress(Kind.CLIENTS, False))
+        await listen(progress(Kind.ITEMS, False))
+
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"{notice}\n")

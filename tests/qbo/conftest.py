@@ -105,7 +105,7 @@ class World:
         await store.migrate()
         settings = self.settings(key, token_url, revoke_url)
         session = aiohttp.ClientSession()
-        tuning = QboTuning(limits=RealmLimits(), retry=retry, refresh=refresh)
+        tuning = QboTuning(limits=RealmLimits(), retry=retry, refresh=refresh, company_poll=0.01)
         process = Process(Services(settings, store, session, clock, tuning))
         self.processes.append(process)
         return process

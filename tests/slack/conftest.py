@@ -34,6 +34,7 @@ PUBLIC = "https://invoice2go.example"
 FAST = QboTuning(
     retry=RetryPolicy(attempts=2, base_delay=0.01, throttle_delay=0.01, timeout=2.0),
     refresh=RefreshPolicy(base_delay=0.01, poll=0.005),
+    company_poll=0.01,
 )
 
 AiohttpClient = Callable[..., Awaitable[TestClient[Any, Any]]]

@@ -4,7 +4,9 @@ at a time (R8), and a refused QuickBooks sign-in asking an admin to reconnect on
 
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import timedelta
 from typing import Any
 
 import i18n
@@ -241,3 +243,29 @@ def test_the_progress_message_says_when_quickbooks_lets_the_import_go_on() -> No
 
     assert "Importing clients… 1,000 of 5,000" in shown
     assert "QuickBooks is limiting requests; going on at 11:42:10 UTC" in shown
+
+
+async def test_the_progress_message_says_the_import_waits_for_another_of_the_same_company(
+    world: SlackWorld,
+) -> None:
+    await world.connect()
+    # A worker of another process (another deployment's, or the command line) reads the company.
+    other = "other-host:4242:worker"
+    realm = world.sim.realm_id
+    assert await world.services.store.take_company_lease(realm, other, timedelta(minutes=1)) is None
+    waiting = "Waiting for another import from this QuickBooks company to finish."
+    await world.command("import clients")
+    running = asyncio.ensure_future(world.run_jobs())
+
+    async with asyncio.timeout(30):
+        while not any(waiting in texts(m.blocks) for m in world.slack.dm("U1")):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)  # the worker goes on meanwhile
+    read_meanwhile = [r for r in world.sim.requests if r.statement and "Customer" in r.statement]
+    await world.services.store.release_company_lease(realm, other)
+    (job,) = await running
+
+    assert job.status is JobStatus.SUCCEEDED
+    assert read_meanwhile == []
+    progress = world.slack.dm("U1")[-2]
+    assert waiting not in texts(progress.blocks)  # the summary replaced it
+    assert (job.outcome or {})["clients"]["imported"] == 29

@@ -170,6 +170,28 @@ async def test_a_database_made_before_r9_gains_the_qbo_id_index_and_the_skip_col
             assert ["account_id", "qbo_realm", "qbo_id"] in indexed
 
 
+async def test_a_database_made_before_company_leases_is_behind_until_migrated(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "v3.db"
+    made = SqliteStore(path, clock=clock)
+    await made.migrate()
+    await made.close()
+    with contextlib.closing(sqlite3.connect(path)) as old, old:
+        old.execute("DROP TABLE company_leases")
+        old.execute("PRAGMA user_version = 3")
+
+    store = SqliteStore(path, clock=clock)
+    behind = await store.readiness()
+    await store.migrate()
+
+    assert behind is not None
+    assert "run invoice2go migrate" in behind
+    assert await store.readiness() is None
+    assert await store.take_company_lease("realm-1", "host:1:a", timedelta(minutes=1)) is None
+    await store.close()
+
+
 async def test_a_failed_commit_rolls_back_and_later_writes_work(
     tmp_path: Path, clock: Clock
 ) -> None:
