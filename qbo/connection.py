@@ -228,7 +228,7 @@ class TokenManager:
         while True:
             within = min(policy.timeout, until - loop.time())
             if within <= 0:
-                raise ServerError("Intuit did not refresh the QuickBooks tokens in time")
+                raise ServerError(N_("Intuit did not refresh the QuickBooks tokens in time"))
             try:
                 return await _uncancelled(self._exchange(account_id, version, used, within))
             except (ServerError, ThrottledError) as error:

@@ -113,7 +113,12 @@ class IntuitOAuth:
                 status = response.status
         except BodyTooLarge as error:
             raise ServerError(
-                f"Intuit sent an answer larger than this service reads ({error}) while {action}"
+                N_(
+                    "Intuit sent an answer larger than this service reads ({problem}) "
+                    "while {action}"
+                ),
+                problem=str(error),
+                action=action,
             ) from None
         except (TimeoutError, aiohttp.ClientError) as error:
             raise ServerError(

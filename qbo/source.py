@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from importer.domain.errors import ServerError
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 from importer.domain.rules import Candidate
 from importer.ports.source import SourcePage
@@ -241,8 +242,12 @@ class QboSource:
                 idle = 0 if new else idle + 1
                 if idle > MAX_IDLE_PAGES:
                     raise ServerError(
-                        f"QuickBooks kept answering {entity} records already read "
-                        f"(position {at}); the import stopped rather than read them again"
+                        N_(
+                            "QuickBooks kept answering {entity} records already read "
+                            "(position {position}); the import stopped rather than read them again"
+                        ),
+                        entity=entity,
+                        position=str(at),
                     )
                 if new or end:
                     yield SourcePage(new, None if end else _format_position(position, last))

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from importer.domain.jobs import Job, JobOrigin, JobStatus
+from importer.domain.messages import Text, from_data, to_data
 from importer.domain.model import Kind
 
 TimeIn = Callable[[datetime], Any]
@@ -31,7 +32,7 @@ def job_to_doc(job: Job, time_in: TimeIn) -> dict[str, Any]:
         "not_before": when(job.not_before),
         "started_at": when(job.started_at),
         "finished_at": when(job.finished_at),
-        "error": job.error,
+        "error": error_data(job.error),
         "outcome": None if job.outcome is None else dict(job.outcome),
         "progress": None if job.progress is None else dict(job.progress),
         "record_ids": None
@@ -40,6 +41,11 @@ def job_to_doc(job: Job, time_in: TimeIn) -> dict[str, Any]:
         "requested_by": job.requested_by,
         "reply_to": dict(job.reply_to),
     }
+
+
+def error_data(error: Text | None) -> dict[str, Any] | None:
+    """Return why a job failed as stored: a message as plain data."""
+    return None if error is None else to_data(error)
 
 
 def job_from_doc(job_id: str, doc: Mapping[str, Any], time_out: TimeOut) -> Job:
@@ -60,7 +66,7 @@ def job_from_doc(job_id: str, doc: Mapping[str, Any], time_out: TimeOut) -> Job:
         not_before=time_out(doc.get("not_before")),
         started_at=time_out(doc.get("started_at")),
         finished_at=time_out(doc.get("finished_at")),
-        error=doc.get("error"),
+        error=None if doc.get("error") is None else from_data(doc["error"]),
         outcome=doc.get("outcome"),
         progress=doc.get("progress"),
         record_ids=None

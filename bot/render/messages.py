@@ -19,7 +19,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from i18n import _, format_number, texts
+from i18n import _, format_number, texts, translate
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job, JobStatus
 from importer.domain.model import Kind
@@ -236,4 +236,5 @@ def _failure(job: Job, locale: str) -> str:
             "summary comes when it ends.",
             locale,
         )
-    return _("The import stopped: {reason}", locale, reason=escape(job.error or ""))
+    reason = translate(job.error, locale) if job.error else ""
+    return _("The import stopped: {reason}", locale, reason=escape(reason))

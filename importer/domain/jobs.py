@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from importer.domain.messages import Text
 from importer.domain.model import Kind
 from importer.domain.runs import run_lock
 
@@ -57,7 +58,9 @@ class Job:
     not_before: datetime | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    error: str | None = None
+    # Why it failed, or why it waits to be tried again: a message a person reads in their
+    # language (str() is its English sentence, for logs and --json).
+    error: Text | None = None
     # The import's summary per kind (ImportReport.as_json), and its counts so far while running.
     outcome: Mapping[str, Any] | None = None
     progress: Mapping[str, Any] | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -65,3 +66,67 @@ def _english_value(value: Any) -> Any:
     if isinstance(value, Text):
         return str(value)
     return value
+
+
+def joined(texts: list[Text]) -> Text:
+    """Return several messages as one, shown one after another, separated by "; "."""
+    if len(texts) == 1:
+        return texts[0]
+    # The message has no words of its own: the catalogues need no entry for it.
+    return Text("{texts}", MappingProxyType({"texts": Texts(texts)}))
+
+
+# A message kept in a store (why a job failed) is plain data: JSON and BSON hold it as it is,
+# and it is read back into a Text a reader of any language is shown.
+
+
+def to_data(text: Text) -> dict[str, Any]:
+    """Return a message as plain data (dicts, lists, strings and numbers)."""
+    return {
+        "message": str(text.message),
+        "values": {name: _value_data(value) for name, value in text.values.items()},
+    }
+
+
+def from_data(data: Any) -> Text:
+    """Return the message to_data gave; a bare string (kept before messages were data) is
+    English text shown as it is."""
+    if isinstance(data, str):
+        return Text(data)
+    values = data.get("values") or {}
+    return Text(
+        str(data["message"]),
+        MappingProxyType({name: _value_from(value) for name, value in values.items()}),
+    )
+
+
+def _value_data(value: Any) -> Any:
+    if isinstance(value, Text):
+        return {"text": to_data(value)}
+    if isinstance(value, Texts):
+        return {"texts": [to_data(text) for text in value]}
+    if isinstance(value, Msgid):
+        return {"msgid": str(value)}
+    if isinstance(value, OneOf):
+        return {"one_of": list(value)}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _value_from(data: Any) -> Any:
+    if not isinstance(data, Mapping):
+        return data
+    if "text" in data:
+        return from_data(data["text"])
+    if "texts" in data:
+        return Texts(from_data(text) for text in data["texts"])
+    if "msgid" in data:
+        return Msgid(data["msgid"])
+    if "one_of" in data:
+        return OneOf(data["one_of"])
+    if "decimal" in data:
+        return Decimal(data["decimal"])
+    return data

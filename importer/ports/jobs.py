@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from importer.domain.jobs import Job, JobStatus
+from importer.domain.messages import Text
 
 
 class JobQueue(Protocol):
@@ -39,7 +40,7 @@ class JobQueue(Protocol):
         ...
 
     async def requeue_job(
-        self, job_id: str, owner: str, not_before: datetime, error: str | None
+        self, job_id: str, owner: str, not_before: datetime, error: Text | None
     ) -> Job:
         """Hand a job back: queued again, due at not_before (a retry, or a worker stopping)."""
         ...
@@ -50,7 +51,7 @@ class JobQueue(Protocol):
         owner: str,
         status: JobStatus,
         *,
-        error: str | None = None,
+        error: Text | None = None,
         outcome: Mapping[str, Any] | None = None,
     ) -> Job:
         """End a job (succeeded or failed) and free its kinds; LeaseLost if not the owner."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Counts, Kind, NewRecord
 from importer.domain.names import display_name
 from importer.domain.rules import (
@@ -252,7 +253,9 @@ class ImportEngine:
                 seen, OTHER_COMPANY.format(realm_id=realm_id), owner_gone=gone
             )
             log.warning("ended import %s of another QuickBooks company (%s)", seen.id, realm_id)
-        raise StoreError(f"could not start an import of {kind.value}: the lock kept changing")
+        raise StoreError(
+            N_("could not start an import of {kind}: the lock kept changing"), kind=kind.noun
+        )
 
     async def _with_heartbeat(self, run_id: str, realm_id: str, work: Awaitable[None]) -> None:
         """Do the work while a heartbeat renews the leases every third of one, whatever the

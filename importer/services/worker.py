@@ -26,7 +26,7 @@ from importer.domain.errors import (
     UserError,
 )
 from importer.domain.jobs import MAX_ATTEMPTS, Job, JobStatus, retry_delay
-from importer.domain.messages import N_
+from importer.domain.messages import N_, Text, joined
 from importer.domain.model import Kind
 from importer.domain.runs import ImportRun, RunStatus
 from importer.ports.accounts import AccountStore
@@ -35,7 +35,7 @@ from importer.ports.jobs import JobQueue
 from importer.ports.notify import JobNotifier
 from importer.ports.runs import RunHistory
 from importer.services.engine import Progress
-from importer.services.imports import ImportReport, ImportService
+from importer.services.imports import ImportReport, ImportService, KindOutcome
 from importer.services.lease import owner_is_gone
 from importer.services.log_context import JOB_ID
 from importer.services.webhooks import AutoImport
@@ -267,10 +267,15 @@ class Worker:
             return await self._finish(job, JobStatus.SUCCEEDED, None, outcome)
         if report.running:
             busy = next(o for o in report.outcomes if o.running is not None)
-            reason = f"an import of {busy.kind.value} was already running; it goes on"
+            reason = Text(
+                N_("an import of {kind} was already running; it goes on"),
+                {"kind": busy.kind.noun},
+            )
             return await self._finish(job, JobStatus.FAILED, reason, outcome)
         failed = [o for o in report.outcomes if o.error is not None or o.run is None]
-        reason = "; ".join(f"{o.kind.value}: {o.error or 'did not run'}" for o in failed)
+        reason = joined(
+            [Text(N_("{kind}: {reason}"), {"kind": o.kind.noun, "reason": _why(o)}) for o in failed]
+        )
         if all(o.retryable for o in failed):
             return await self._retry(job, reason, outcome)
         return await self._finish(job, JobStatus.FAILED, _next_step(reason, failed), outcome)
@@ -279,21 +284,30 @@ class Worker:
         if isinstance(error, LeaseLost):
             raise error
         if isinstance(error, ServerError | ThrottledError | StoreError):
-            return await self._retry(job, str(error), None)
+            return await self._retry(job, error.text, None)
         if isinstance(error, ReconnectNeeded):
-            reason = f"{error}: run `invoice2go connect` or use Reconnect in Slack"
+            reason = Text(
+                N_("{reason}: run `invoice2go connect` or use Reconnect in Slack"),
+                {"reason": error.text},
+            )
             return await self._finish(job, JobStatus.FAILED, reason, None)
         if isinstance(error, UserError | QboError):
-            return await self._finish(job, JobStatus.FAILED, str(error), None)
+            return await self._finish(job, JobStatus.FAILED, error.text, None)
         log.error("job %s failed unexpectedly", job.id, exc_info=error)
-        reason = f"the import failed unexpectedly ({type(error).__name__}); it can be tried again"
+        reason = Text(
+            N_("the import failed unexpectedly ({error}); it can be tried again"),
+            {"error": type(error).__name__},
+        )
         return await self._finish(job, JobStatus.FAILED, reason, None)
 
-    async def _retry(self, job: Job, reason: str, outcome: Mapping[str, Any] | None) -> Job:
+    async def _retry(self, job: Job, reason: Text, outcome: Mapping[str, Any] | None) -> Job:
         if job.attempts >= MAX_ATTEMPTS:
-            message = (
-                f"{reason} (gave up after {job.attempts} attempts; what was imported stays, "
-                "and the next import goes on from there)"
+            message = Text(
+                N_(
+                    "{reason} (gave up after {attempts} attempts; what was imported stays, "
+                    "and the next import goes on from there)"
+                ),
+                {"reason": reason, "attempts": job.attempts},
             )
             return await self._finish(job, JobStatus.FAILED, message, outcome)
         due = self._clock() + retry_delay(job.attempts)
@@ -301,7 +315,7 @@ class Worker:
         return await self._queue.requeue_job(job.id, self.owner, due, reason)
 
     async def _finish(
-        self, job: Job, status: JobStatus, error: str | None, outcome: Mapping[str, Any] | None
+        self, job: Job, status: JobStatus, error: Text | None, outcome: Mapping[str, Any] | None
     ) -> Job:
         finished = await self._queue.finish_job(
             job.id, self.owner, status, error=error, outcome=outcome
@@ -310,8 +324,22 @@ class Worker:
         return finished
 
 
-def _next_step(reason: str, failed: list[Any]) -> str:
+def _why(outcome: KindOutcome) -> Text:
+    """Say why one kind's import failed or did not run, as a message."""
+    if outcome.problem is not None:
+        return outcome.problem
+    if outcome.not_run is not None:
+        return outcome.not_run
+    if outcome.error is not None:
+        return Text(outcome.error)
+    return Text(N_("did not run"))
+
+
+def _next_step(reason: Text, failed: list[KindOutcome]) -> Text:
     """Say what a person can do about a failure that will not pass by itself."""
-    if any("reconnect" in (o.error or "").lower() for o in failed):
-        return f"{reason}; an admin must reconnect QuickBooks, then import again"
+    if any(o.needs_reconnect or "reconnect" in (o.error or "").lower() for o in failed):
+        return Text(
+            N_("{reason}; an admin must reconnect QuickBooks, then import again"),
+            {"reason": reason},
+        )
     return reason

@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from i18n import _
+from i18n import _, translate
 from importer.domain.jobs import Job
 from importer.services.imports import KIND_WORDS
 from invoice2go.settings import Settings
@@ -140,7 +140,7 @@ def job_json(job: Job, account: str | None = None) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "started_at": None if job.started_at is None else job.started_at.isoformat(),
         "finished_at": None if job.finished_at is None else job.finished_at.isoformat(),
-        "error": job.error,
+        "error": None if job.error is None else str(job.error),
         "progress": job.progress,
         "outcome": job.outcome,
     }
@@ -162,7 +162,7 @@ async def jobs(services: Services, args: argparse.Namespace) -> int:
         row = [job.id, names.get(job.account_id, job.account_id), kinds, job.status.value, when]
         row.append(job.origin.value)
         if job.error:
-            row.append(job.error)
+            row.append(translate(job.error, args.locale))
         print("\t".join(row))
     return 0
 

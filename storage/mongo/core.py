@@ -152,7 +152,8 @@ def _translated(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitabl
             ) from error
         except PyMongoError as error:
             raise StoreError(
-                f"database error: {type(error).__name__}: {str(error)[:200]}"
+                N_("database error: {problem}"),
+                problem=f"{type(error).__name__}: {str(error)[:200]}",
             ) from error
 
     return translated

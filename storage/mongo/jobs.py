@@ -12,7 +12,8 @@ from pymongo.errors import DuplicateKeyError
 
 from importer.domain.errors import JobInProgress, LeaseLost, StoreError
 from importer.domain.jobs import Job, JobStatus
-from storage.jobs import job_from_doc, job_to_doc
+from importer.domain.messages import N_, Text
+from storage.jobs import error_data, job_from_doc, job_to_doc
 from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, maybe_utc, plain, utc
 
@@ -66,7 +67,7 @@ class JobsMixin(MongoCore):
             if held is not None:
                 raise JobInProgress(_job(held))
             # The active job finished between our insert and our read: try again.
-        raise StoreError("could not queue the import: the lock kept changing")
+        raise StoreError(N_("could not queue the import: the lock kept changing"))
 
     async def claim_job(self, owner: str, lease_seconds: float) -> Job | None:
         """Take the next job to run: a job whose worker died, or the oldest due queued job."""
@@ -143,7 +144,7 @@ class JobsMixin(MongoCore):
         await self._update_owned(job_id, owner, {"$set": {"reply_to": plain(reply_to)}})
 
     async def requeue_job(
-        self, job_id: str, owner: str, not_before: datetime, error: str | None
+        self, job_id: str, owner: str, not_before: datetime, error: Text | None
     ) -> Job:
         """Hand a job back: queued again, due at not_before."""
         doc = await self._update_owned(
@@ -155,7 +156,7 @@ class JobsMixin(MongoCore):
                     "owner": None,
                     "lease_expires_at": None,
                     "not_before": utc(not_before),
-                    "error": error,
+                    "error": error_data(error),
                 },
                 "$unset": {"running_account": ""},
             },
@@ -168,7 +169,7 @@ class JobsMixin(MongoCore):
         owner: str,
         status: JobStatus,
         *,
-        error: str | None = None,
+        error: Text | None = None,
         outcome: Mapping[str, Any] | None = None,
     ) -> Job:
         """End a job and free its kinds; LeaseLost if not the owner."""
@@ -180,7 +181,7 @@ class JobsMixin(MongoCore):
                     "status": status.value,
                     "lease_expires_at": None,
                     "finished_at": self._now(),
-                    "error": error,
+                    "error": error_data(error),
                     "outcome": None if outcome is None else plain(outcome),
                 },
                 "$unset": {"running_account": "", "locks": ""},

@@ -8,6 +8,7 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
 from storage.mongo.core import MongoCore
@@ -72,7 +73,9 @@ class RunsMixin(MongoCore):
             if holder is not None:
                 raise RunInProgress(run_from(holder))
             # The run holding the lock ended between our insert and our read: try again.
-        raise StoreError(f"could not start an import of {kind.value}: the lock kept changing")
+        raise StoreError(
+            N_("could not start an import of {kind}: the lock kept changing"), kind=kind.noun
+        )
 
     @staticmethod
     def _takeable(seen: ImportRun, owner_gone: bool) -> Doc:
@@ -253,7 +256,9 @@ class RunsMixin(MongoCore):
             if holder is not None:
                 return str(holder["owner"])
             # Released between our upsert and our read: try again.
-        raise StoreError(f"could not take the lease of QuickBooks company {realm_id}")
+        raise StoreError(
+            N_("could not take the lease of QuickBooks company {realm_id}"), realm_id=realm_id
+        )
 
     async def release_company_lease(self, realm_id: str, owner: str) -> None:
         """Let the company go if owner holds it."""

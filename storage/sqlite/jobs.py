@@ -10,7 +10,8 @@ from typing import Any
 
 from importer.domain.errors import JobInProgress, LeaseLost, StoreError
 from importer.domain.jobs import Job, JobStatus
-from storage.jobs import job_from_doc, job_to_doc
+from importer.domain.messages import Text
+from storage.jobs import error_data, job_from_doc, job_to_doc
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import iso_time, parse_time, to_json
 
@@ -164,14 +165,14 @@ class JobsMixin(SqliteCore):
         await self._call(work)
 
     async def requeue_job(
-        self, job_id: str, owner: str, not_before: datetime, error: str | None
+        self, job_id: str, owner: str, not_before: datetime, error: Text | None
     ) -> Job:
         def work(conn: sqlite3.Connection) -> Job:
             self._owned_job(conn, job_id, owner)
             conn.execute(
                 "UPDATE jobs SET status = 'queued', owner = NULL, lease_expires_at = NULL, "
-                "not_before = ?, doc = json_set(doc, '$.error', ?) WHERE id = ?",
-                (iso_time(not_before), error, job_id),
+                "not_before = ?, doc = json_set(doc, '$.error', json(?)) WHERE id = ?",
+                (iso_time(not_before), to_json(error_data(error)), job_id),
             )
             job = self._select_job(conn, job_id)
             assert job is not None
@@ -185,7 +186,7 @@ class JobsMixin(SqliteCore):
         owner: str,
         status: JobStatus,
         *,
-        error: str | None = None,
+        error: Text | None = None,
         outcome: Mapping[str, Any] | None = None,
     ) -> Job:
         now = iso_time(self._clock())
@@ -194,12 +195,12 @@ class JobsMixin(SqliteCore):
             self._owned_job(conn, job_id, owner)
             conn.execute(
                 "UPDATE jobs SET status = ?, lease_expires_at = NULL, "
-                "doc = json_set(doc, '$.finished_at', ?, '$.error', ?, '$.outcome', json(?)) "
+                "doc = json_set(doc, '$.finished_at', ?, '$.error', json(?), '$.outcome', json(?)) "
                 "WHERE id = ?",
                 (
                     status.value,
                     now,
-                    error,
+                    to_json(error_data(error)),
                     to_json(None if outcome is None else dict(outcome)),
                     job_id,
                 ),

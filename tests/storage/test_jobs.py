@@ -7,13 +7,27 @@ from datetime import timedelta
 
 import pytest
 
+from i18n import translate
 from importer.domain.errors import JobInProgress, LeaseLost
 from importer.domain.jobs import Job, JobOrigin, JobStatus
+from importer.domain.messages import N_, Text
 from importer.domain.model import Kind
 from importer.ports.store import Store
 from tests.storage.conftest import Clock
 
 CLIENTS, ITEMS, BOTH = (Kind.CLIENTS,), (Kind.ITEMS,), (Kind.CLIENTS, Kind.ITEMS)
+# Why a job waits: a message within a message, kept so that a reader of either language
+# is shown it in theirs.
+WHY = Text(
+    N_("{kind}: {reason}"),
+    {
+        "kind": N_("clients"),
+        "reason": Text(
+            N_("QuickBooks failed while {action} (HTTP {http})"),
+            {"action": N_("reading a page"), "http": "503", "status": 503},
+        ),
+    },
+)
 
 
 def job(clock: Clock, account_id: str, kinds: tuple[Kind, ...] = BOTH, **extra: object) -> Job:
@@ -90,7 +104,7 @@ async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
     with pytest.raises(LeaseLost):
         await store.renew_job(queued.id, "worker-a", 60)
     with pytest.raises(LeaseLost):
-        await store.finish_job(queued.id, "worker-a", JobStatus.FAILED, error="late")
+        await store.finish_job(queued.id, "worker-a", JobStatus.FAILED, error=Text("late"))
 
 
 async def test_renewing_keeps_the_job(store: Store, clock: Clock) -> None:
@@ -115,13 +129,16 @@ async def test_a_requeued_job_waits_until_due_and_keeps_its_kinds(
     claimed = await store.claim_job("worker-a", 60)
     assert claimed is not None
 
-    again = await store.requeue_job(
-        claimed.id, "worker-a", clock.now + timedelta(seconds=20), "QuickBooks failed (HTTP 503)"
-    )
+    again = await store.requeue_job(claimed.id, "worker-a", clock.now + timedelta(seconds=20), WHY)
     with pytest.raises(JobInProgress):
         await store.enqueue_job(job(clock, "acct-1", CLIENTS))
 
-    assert (again.status, again.error) == (JobStatus.QUEUED, "QuickBooks failed (HTTP 503)")
+    assert (again.status, again.error) == (JobStatus.QUEUED, WHY)
+    assert str(again.error) == "clients: QuickBooks failed while reading a page (HTTP 503)"
+    assert again.error is not None
+    assert translate(again.error, "es") == (
+        "clientes: QuickBooks falló al leer una página (HTTP 503)"
+    )
     assert await store.claim_job("worker-b", 60) is None
     clock.advance(seconds=21)
     retried = await store.claim_job("worker-b", 60)
@@ -140,13 +157,17 @@ async def test_a_finished_job_frees_its_kinds_and_keeps_its_outcome(
     clock.advance(seconds=3)
 
     done = await store.finish_job(
-        claimed.id, "worker-a", JobStatus.FAILED, error="QuickBooks refused", outcome={"x": [1]}
+        claimed.id,
+        "worker-a",
+        JobStatus.FAILED,
+        error=Text("QuickBooks refused"),
+        outcome={"x": [1]},
     )
     newer = await store.enqueue_job(job(clock, "acct-1", CLIENTS))
 
     assert (done.status, done.error, done.outcome) == (
         JobStatus.FAILED,
-        "QuickBooks refused",
+        Text("QuickBooks refused"),
         {"x": [1]},
     )
     assert done.finished_at == clock.now

@@ -1,0 +1,71 @@
+"""A job QuickBooks keeps failing: tried again later with backoff, then given up on, and the
+person who asked is told why in their own language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qbo_simulator import Simulator
+
+from i18n import translate
+from importer.domain.jobs import MAX_ATTEMPTS, JobOrigin, JobStatus
+from importer.domain.model import Kind
+from invoice2go.bootstrap import open_services
+from invoice2go.fake_slack import FakeSlack
+from invoice2go.slack_driver import texts
+from tests.slack.conftest import FAST, TEAM, settings_for
+from tests.storage.conftest import Clock
+
+
+async def test_quickbooks_down_is_tried_again_then_explained_in_spanish(
+    simulator: Simulator, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    clock = Clock()
+    settings = settings_for(simulator, fake_slack, tmp_path)
+    async with open_services(settings, clock=clock, tuning=FAST) as services:
+        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
+        token = simulator.issue_tokens()["refresh_token"]
+        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        simulator.inject("503@*")
+        await services.jobs.request(
+            account,
+            (Kind.CLIENTS,),
+            origin=JobOrigin.SLACK,
+            requested_by="U5",
+            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
+        )
+        worker = services.worker()
+        tries = []
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                assert await services.store.claim_job(worker.owner, 60) is None  # not due yet
+                clock.advance(seconds=400)  # past the longest wait between two tries
+            claimed = await services.store.claim_job(worker.owner, 60)
+            assert claimed is not None
+            tries.append(await worker.carry_out(claimed))
+
+    waiting, *_, last = tries
+    assert waiting is not None
+    assert last is not None
+    assert waiting.status is JobStatus.QUEUED
+    assert waiting.error is not None
+    # Intuit's support id is kept with the reason, for whoever asks Intuit about it.
+    assert str(waiting.error).startswith(
+        "clients: QuickBooks failed while reading a page (HTTP 503) (intuit_tid "
+    )
+    assert last.status is JobStatus.FAILED
+    assert last.attempts == MAX_ATTEMPTS
+    assert last.error is not None
+    assert str(last.error).startswith("clients: QuickBooks failed while reading a page (HTTP 503)")
+    assert str(last.error).endswith(
+        " (gave up after 5 attempts; what was imported stays, and the next import goes on "
+        "from there)"
+    )
+    told = fake_slack.dm("U5")[-1]
+    said = texts(told.blocks)
+    assert told.text == "La importación falló"
+    assert "clientes: QuickBooks falló al leer una página (HTTP 503)" in said
+    assert "se abandonó tras 5 intentos" in said
+    assert translate(last.error, "es") in said
+    assert "gave up" not in said
+    assert "reading" not in said
