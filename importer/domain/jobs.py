@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from importer.domain.messages import Text
+from importer.domain.messages import N_, Msgid, Text
 from importer.domain.model import Kind
 from importer.domain.runs import run_lock
 
@@ -29,6 +29,11 @@ class JobStatus(StrEnum):
     def active(self) -> bool:
         return self in (JobStatus.QUEUED, JobStatus.RUNNING)
 
+    @property
+    def word(self) -> Msgid:
+        """The status as a person reads it."""
+        return _STATUS_WORDS[self]
+
 
 class JobOrigin(StrEnum):
     """Who asked: a person on the command line or in Slack, or auto-import (J7)."""
@@ -36,6 +41,24 @@ class JobOrigin(StrEnum):
     COMMAND = "command"
     SLACK = "slack"
     AUTO_IMPORT = "auto_import"
+
+    @property
+    def word(self) -> Msgid:
+        """Who asked, as a person reads it."""
+        return _ORIGIN_WORDS[self]
+
+
+_STATUS_WORDS = {
+    JobStatus.QUEUED: N_("queued"),
+    JobStatus.RUNNING: N_("running"),
+    JobStatus.SUCCEEDED: N_("succeeded"),
+    JobStatus.FAILED: N_("failed"),
+}
+_ORIGIN_WORDS = {
+    JobOrigin.COMMAND: N_("command line"),
+    JobOrigin.SLACK: N_("Slack"),
+    JobOrigin.AUTO_IMPORT: N_("auto-import"),
+}
 
 
 # After this many attempts a job that keeps meeting transient failures fails for good.

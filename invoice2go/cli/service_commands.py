@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from i18n import _, translate
 from importer.domain.jobs import Job
 from importer.services.imports import KIND_WORDS
+from importer.services.oauth_states import STATE_LIFETIME
 from invoice2go.settings import Settings
 
 if TYPE_CHECKING:  # the store, HTTP and Slack stacks load only when a command runs
@@ -157,10 +158,10 @@ async def jobs(services: Services, args: argparse.Namespace) -> int:
     if not found:
         print(_("No import jobs yet.", args.locale))
     for job in found:
-        kinds = "+".join(kind.value for kind in job.kinds)
+        kinds = "+".join(_(kind.noun, args.locale) for kind in job.kinds)
         when = job.created_at.strftime("%Y-%m-%d %H:%M:%S")
-        row = [job.id, names.get(job.account_id, job.account_id), kinds, job.status.value, when]
-        row.append(job.origin.value)
+        row = [job.id, names.get(job.account_id, job.account_id), kinds]
+        row += [_(job.status.word, args.locale), when, _(job.origin.word, args.locale)]
         if job.error:
             row.append(translate(job.error, args.locale))
         print("\t".join(row))
@@ -195,7 +196,13 @@ async def sign_in_link(services: Services, args: argparse.Namespace) -> int:
     account = await services.accounts.named(args.account)
     link = await services.connections.sign_in_link(account, user="command line", locale=args.locale)
     print(
-        f"Open this link in a browser to connect {account.name} to QuickBooks (valid 10 minutes):"
+        _(
+            "Open this link in a browser to connect {account} to QuickBooks "
+            "(valid {minutes} minutes):",
+            args.locale,
+            account=account.name,
+            minutes=int(STATE_LIFETIME.total_seconds() // 60),
+        )
     )
     print(link)
     return 0
