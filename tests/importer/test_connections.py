@@ -49,7 +49,8 @@ def test_a_reconnect_to_the_same_company_keeps_the_set_up(status: ConnectionStat
     [{"home_currency": "EUR"}, {"multicurrency": True}, {"tax_setup": "codes"}],
 )
 def test_changed_currency_or_taxes_are_confirmed_again(change: dict[str, object]) -> None:
-    kept = carried_over(SET_UP, replace(SIGNED_IN, **change))  # type: ignore[arg-type]
+    changed = replace(SIGNED_IN, **change)  # type: ignore[arg-type]  # each case names real fields
+    kept = carried_over(SET_UP, changed)
 
     assert kept.income_account_id == "79"
     assert not kept.settings_confirmed

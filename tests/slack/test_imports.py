@@ -50,7 +50,8 @@ async def test_import_from_the_home_tab_with_progress_and_a_summary_as_stored(
     assert job.kinds == (Kind.CLIENTS,)
     assert job.status is JobStatus.SUCCEEDED
     account = await world.account()
-    run = await world.services.runs.get_run(job.outcome["clients"]["run_id"])  # type: ignore[index]
+    assert job.outcome is not None
+    run = await world.services.runs.get_run(job.outcome["clients"]["run_id"])
     assert run is not None
     stored = await world.services.records.count(account, Kind.CLIENTS)
     assert run.counts.imported == stored > 0
@@ -81,8 +82,9 @@ async def test_the_skipped_names_are_listed_a_page_at_a_time(world: SlackWorld) 
     await world.command("import all")  # everything is there now: all of it is skipped
     (_first, again) = sorted(await world.services.jobs.recent(), key=lambda job: job.created_at)
     await world.run_jobs()
-    again = await world.services.jobs.get(again.id)  # type: ignore[assignment]
-    assert again is not None
+    found = await world.services.jobs.get(again.id)
+    assert found is not None
+    again = found
     summary = world.slack.dm("U1")[-1]
     by_kind = await skipped_of(world, again)
     for kind, entries in by_kind.items():
