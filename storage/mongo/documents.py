@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -145,3 +145,19 @@ def connection_doc(connection: QboConnection) -> Doc:
 def connection_from(doc: Doc) -> QboConnection:
     """Build a QboConnection from its document."""
     return connection_from_doc(doc["_id"], doc["realm_id"], doc["token_version"], doc, maybe_utc)
+
+
+# Leases are dated by the database server's clock ($$NOW), never a worker's: a worker whose clock
+# is skewed can neither write a lease that has already run out nor judge a live one stale.
+def lease_from_now(lease: timedelta) -> Doc:
+    """Return an update pipeline expression: the server's now plus the lease."""
+    return {"$add": ["$$NOW", round(lease.total_seconds() * 1000)]}
+
+
+# A query part: the document's lease has run out by the server's clock.
+LEASE_RUN_OUT: Doc = {"$expr": {"$lte": ["$lease_expires_at", "$$NOW"]}}
+
+
+def literal(values: Doc) -> Doc:
+    """Return values for an update pipeline's $set, taken as they are (no $ paths)."""
+    return {key: {"$literal": value} for key, value in values.items()}

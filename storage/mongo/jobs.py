@@ -15,7 +15,15 @@ from importer.domain.jobs import Job, JobStatus
 from importer.domain.messages import N_, Text
 from storage.jobs import error_data, job_from_doc, job_to_doc
 from storage.mongo.core import MongoCore
-from storage.mongo.documents import Doc, maybe_utc, plain, utc
+from storage.mongo.documents import (
+    LEASE_RUN_OUT,
+    Doc,
+    lease_from_now,
+    literal,
+    maybe_utc,
+    plain,
+    utc,
+)
 
 JOB_INDEXES = [
     # R8: an active job holds "account:kind" for each of its kinds; finishing unsets them.
@@ -72,12 +80,20 @@ class JobsMixin(MongoCore):
     async def claim_job(self, owner: str, lease_seconds: float) -> Job | None:
         """Take the next job to run: a job whose worker died, or the oldest due queued job."""
         now = self._now()
-        lease = now + timedelta(seconds=lease_seconds)
+        lease = lease_from_now(timedelta(seconds=lease_seconds))
         jobs = self.database["jobs"]
         self._trip()
         doc = await jobs.find_one_and_update(
-            {"status": JobStatus.RUNNING.value, "lease_expires_at": {"$lte": now}},
-            {"$set": {"owner": owner, "lease_expires_at": lease}, "$inc": {"attempts": 1}},
+            {"status": JobStatus.RUNNING.value, **LEASE_RUN_OUT},
+            [
+                {
+                    "$set": {
+                        "owner": {"$literal": owner},
+                        "lease_expires_at": lease,
+                        "attempts": {"$add": ["$attempts", 1]},
+                    }
+                }
+            ],
             sort=[("created_at", ASCENDING)],
             return_document=ReturnDocument.AFTER,
         )
@@ -100,16 +116,22 @@ class JobsMixin(MongoCore):
             try:
                 doc = await jobs.find_one_and_update(
                     {"_id": candidate["_id"], "status": JobStatus.QUEUED.value},
-                    {
-                        "$set": {
-                            "status": JobStatus.RUNNING.value,
-                            "running_account": candidate["account_id"],
-                            "owner": owner,
-                            "lease_expires_at": lease,
-                            "started_at": candidate.get("started_at") or now,
-                        },
-                        "$inc": {"attempts": 1},
-                    },
+                    [
+                        {
+                            "$set": {
+                                **literal(
+                                    {
+                                        "status": JobStatus.RUNNING.value,
+                                        "running_account": candidate["account_id"],
+                                        "owner": owner,
+                                        "started_at": candidate.get("started_at") or now,
+                                    }
+                                ),
+                                "lease_expires_at": lease,
+                                "attempts": {"$add": ["$attempts", 1]},
+                            }
+                        }
+                    ],
                     return_document=ReturnDocument.AFTER,
                 )
             except DuplicateKeyError:
@@ -121,7 +143,7 @@ class JobsMixin(MongoCore):
     def _owned(self, job_id: str, owner: str) -> Doc:
         return {"_id": job_id, "owner": owner, "status": JobStatus.RUNNING.value}
 
-    async def _update_owned(self, job_id: str, owner: str, update: Doc) -> Doc:
+    async def _update_owned(self, job_id: str, owner: str, update: Doc | list[Doc]) -> Doc:
         self._trip()
         doc = await self.database["jobs"].find_one_and_update(
             self._owned(job_id, owner), update, return_document=ReturnDocument.AFTER
@@ -132,8 +154,8 @@ class JobsMixin(MongoCore):
 
     async def renew_job(self, job_id: str, owner: str, lease_seconds: float) -> None:
         """Extend the lease; raise LeaseLost when another worker holds the job."""
-        lease = self._now() + timedelta(seconds=lease_seconds)
-        await self._update_owned(job_id, owner, {"$set": {"lease_expires_at": lease}})
+        lease = lease_from_now(timedelta(seconds=lease_seconds))
+        await self._update_owned(job_id, owner, [{"$set": {"lease_expires_at": lease}}])
 
     async def save_job_progress(self, job_id: str, owner: str, progress: Mapping[str, Any]) -> None:
         """Keep the job's counts so far; raise LeaseLost when another worker holds the job."""
@@ -199,7 +221,7 @@ class JobsMixin(MongoCore):
         """End a dead owner's lease now (only if it still holds the job)."""
         self._trip()
         result = await self.database["jobs"].update_one(
-            self._owned(job_id, owner), {"$set": {"lease_expires_at": self._now()}}
+            self._owned(job_id, owner), [{"$set": {"lease_expires_at": "$$NOW"}}]
         )
         return result.modified_count == 1
 

@@ -12,21 +12,10 @@ from importer.domain.messages import N_
 from importer.domain.model import Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
 from storage.mongo.core import MongoCore
-from storage.mongo.documents import Doc, run_doc, run_from, utc
+from storage.mongo.documents import Doc, lease_from_now, literal, run_doc, run_from, utc
 from storage.runs import LOST, new_run
 
 _RUNNING = RunStatus.RUNNING.value
-
-
-# Leases are dated by the database server's clock ($$NOW), never a worker's: a worker whose clock
-# is skewed can neither write a lease that has already run out nor judge a live one stale.
-def _lease_from_now(lease: timedelta) -> Doc:
-    return {"$add": ["$$NOW", round(lease.total_seconds() * 1000)]}
-
-
-def _literal(values: Doc) -> Doc:
-    """Return values for an update pipeline's $set, taken as they are (no $ paths)."""
-    return {key: {"$literal": value} for key, value in values.items()}
 
 
 # What get_run and list_runs leave out: the latest batch's skips, which skipped_entries reads.
@@ -61,7 +50,7 @@ class RunsMixin(MongoCore):
             try:
                 doc = await runs.find_one_and_update(
                     {"_id": run.id},
-                    [{"$set": {**_literal(fields), "lease_expires_at": _lease_from_now(lease)}}],
+                    [{"$set": {**literal(fields), "lease_expires_at": lease_from_now(lease)}}],
                     upsert=True,
                     return_document=ReturnDocument.AFTER,
                 )
@@ -127,10 +116,10 @@ class RunsMixin(MongoCore):
             [
                 {
                     "$set": {
-                        **_literal(
+                        **literal(
                             {"owner": owner, "status": _RUNNING, "finished_at": None, "error": None}
                         ),
-                        "lease_expires_at": _lease_from_now(lease),
+                        "lease_expires_at": lease_from_now(lease),
                     }
                 }
             ],
@@ -178,7 +167,7 @@ class RunsMixin(MongoCore):
         self._trip()
         result = await self.database["import_runs"].update_one(
             {"_id": run_id, "owner": owner, "status": _RUNNING},
-            [{"$set": {"lease_expires_at": _lease_from_now(lease)}}],
+            [{"$set": {"lease_expires_at": lease_from_now(lease)}}],
         )
         if not result.matched_count:
             raise self._lost(run_id)
@@ -243,7 +232,7 @@ class RunsMixin(MongoCore):
                         {
                             "$set": {
                                 "owner": {"$literal": owner},
-                                "lease_expires_at": _lease_from_now(lease),
+                                "lease_expires_at": lease_from_now(lease),
                             }
                         }
                     ],

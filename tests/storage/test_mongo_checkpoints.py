@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from importer.domain.errors import RunInProgress
+from importer.domain.jobs import Job, JobOrigin, JobStatus
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint
 from storage.mongo import MongoStore
@@ -98,3 +99,35 @@ async def test_a_worker_with_a_skewed_clock_cannot_steal_a_live_run(clock: Clock
 
     clock.advance(minutes=3)  # the server's clock passes the lease
     assert (await fast.take_over_run(renewed, "worker-fast", MINUTE)).owner == "worker-fast"
+
+
+async def test_a_worker_with_a_skewed_clock_cannot_steal_a_live_job(clock: Clock) -> None:
+    database = mongomock_database(clock=clock)  # the server's clock
+    slow = MongoStore(database, clock=lambda: clock.now - timedelta(hours=1))
+    fast = MongoStore(database, clock=lambda: clock.now + timedelta(hours=1))
+    await slow.migrate()
+    account = await slow.create_account("Acme", "premium")
+    await slow.enqueue_job(
+        Job(
+            id="job-1",
+            account_id=account.id,
+            kinds=(Kind.CLIENTS,),
+            origin=JobOrigin.COMMAND,
+            status=JobStatus.QUEUED,
+            created_at=clock.now,
+        )
+    )
+
+    # A worker an hour behind still holds its job a minute from the server's now...
+    claimed = await slow.claim_job("worker-slow", 60)
+    assert claimed is not None
+    assert claimed.lease_expires_at == clock.now + MINUTE
+    # ...and one an hour ahead does not judge it stale, before or after it is renewed.
+    assert await fast.claim_job("worker-fast", 60) is None
+    await slow.renew_job("job-1", "worker-slow", 120)
+    assert await fast.claim_job("worker-fast", 60) is None
+
+    clock.advance(minutes=3)  # the server's clock passes the lease
+    taken = await fast.claim_job("worker-fast", 60)
+    assert taken is not None
+    assert (taken.id, taken.owner, taken.attempts) == ("job-1", "worker-fast", 2)
