@@ -6,6 +6,11 @@ import re
 import unicodedata
 
 MAX_NAME_LENGTH = 500
+# Raised by each change to what name_key returns for some name: the stores keep the version their
+# stored keys were made with, and migrate makes them again when it is behind. 1: the first keys;
+# 2: look-alike quotes, controls and invisible characters folded; 3: fillers and the rest of the
+# default-ignorable characters folded.
+NAME_KEY_VERSION = 3
 # QBO refuses tabs and line breaks in names; so do hand-typed names (they would break lists).
 # Tabs and line breaks: a typed name holding them is refused (a QBO one is cleaned instead).
 _BREAKS = re.compile("[\t\n\v\f\r\x85\u2028\u2029]")

@@ -26,6 +26,7 @@ from storage.sqlite.schema import (
     SCHEMA,
     RecordIds,
     add_missing_columns,
+    rekey_names,
     utc,
 )
 
@@ -196,6 +197,7 @@ class SqliteCore:
                 if statement.strip():
                     conn.execute(statement)
             add_missing_columns(conn)
+            rekey_names(conn)
 
         await self._call(work)
 

@@ -21,7 +21,7 @@ from importer.domain.errors import (
     RunInProgress,
     StoreError,
 )
-from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.model import Counts, Kind, NewRecord, Skipped, SkipReason
 from importer.domain.runs import Checkpoint
 from storage.sqlite import SqliteStore, sqlite_path
 from tests.storage.conftest import Clock, new
@@ -338,4 +338,30 @@ async def test_writes_committed_together_fail_alone(tmp_path: Path, clock: Clock
     keys = kept.execute("SELECT key FROM webhook_events ORDER BY key").fetchall()
     kept.close()
     assert keys == [("a",), ("c",)]
+    await store.close()
+
+
+async def test_a_version_4_database_gets_its_name_keys_made_again(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "v4.db"
+    made = SqliteStore(path, clock=clock)
+    await made.migrate()
+    account = await made.create_account("Acme", "premium")
+    stale = NewRecord("José´s Bistro", "josé ́s bistro", {}, None, None)
+    await made.insert_records(account.id, Kind.CLIENTS, [stale])
+    await made.close()
+    with contextlib.closing(sqlite3.connect(path)) as old, old:
+        old.execute("DROP TABLE store_meta")
+        old.execute("PRAGMA user_version = 4")
+
+    store = SqliteStore(path, clock=clock)
+    behind = await store.readiness()
+    await store.migrate()
+
+    assert behind is not None
+    assert await store.readiness() is None
+    found = await store.find_record(account.id, Kind.CLIENTS, "josé's bistro")
+    assert found is not None
+    assert found.name == "José´s Bistro"
     await store.close()
