@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from importer.domain.errors import StoreError
+from importer.domain.errors import ConfigurationError, StoreError
 from importer.domain.messages import N_
 from importer.ports.clock import Clock, utcnow
 from storage.sqlite.schema import (
@@ -31,6 +31,14 @@ from storage.sqlite.schema import (
 )
 
 T = TypeVar("T")
+# Why a database file's path cannot be made: DATABASE_URL names a wrong place.
+_PATH_PROBLEMS = (
+    NotADirectoryError,
+    FileNotFoundError,
+    IsADirectoryError,
+    FileExistsError,
+    PermissionError,
+)
 # A write waiting to be committed with others, and the future its caller awaits.
 _Grouped = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
@@ -95,17 +103,22 @@ class SqliteCore:
         personal data. SQLite gives its WAL and shared-memory files the file's mode. What
         exists already keeps its mode."""
         folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
+            if not folder.exists():
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except OSError as error:
-            raise StoreError(
+            problem = error.strerror or str(error)
+            if error.filename is not None and str(error.filename) != str(self.path):
+                problem = f"{problem} ({error.filename})"
+            # A path that cannot be (a parent is a file, missing, not ours) is DATABASE_URL's
+            # fault; anything else (a full disk) is the store's.
+            wrong_path = isinstance(error, _PATH_PROBLEMS)
+            raise (ConfigurationError if wrong_path else StoreError)(
                 N_("cannot create the database file {path}: {problem}"),
                 path=str(self.path),
-                problem=str(error),
+                problem=problem,
             ) from error
 
     async def _call(

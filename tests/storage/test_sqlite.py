@@ -365,3 +365,19 @@ async def test_a_version_4_database_gets_its_name_keys_made_again(
     assert found is not None
     assert found.name == "José´s Bistro"
     await store.close()
+
+
+@pytest.mark.parametrize("below", ["x.sqlite3", "sub/x.sqlite3"])
+async def test_a_path_under_a_regular_file_is_one_configuration_error(
+    tmp_path: Path, clock: Clock, below: str
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    path = tmp_path / "file" / below
+    store = SqliteStore(path, clock=clock)
+
+    with pytest.raises(ConfigurationError) as refused:
+        await store.migrate()
+
+    assert str(refused.value).startswith(f"cannot create the database file {path}: ")
+    assert "Not a directory" in str(refused.value)
+    await store.close()
