@@ -139,7 +139,10 @@ class MongoCore:
                 N_("cannot reach the database: {reason}"), reason=unreachable_reason(error)
             ) from error
         except PyMongoError as error:
-            raise StoreError(f"cannot create the MongoDB indexes: {error}") from error
+            raise StoreError(
+                N_("cannot create the MongoDB indexes: {problem}"),
+                problem=f"{type(error).__name__}: {str(error)[:200]}",
+            ) from error
 
     async def close(self) -> None:
         """Close the client this store opened, if it opened one."""

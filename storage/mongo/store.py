@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
 from importer.domain.errors import AccountExists, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Account
 from importer.domain.names import NAME_KEY_VERSION, name_key
 from storage.connections import check_changes
@@ -167,7 +168,9 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
             except DuplicateKeyError:
                 continue  # attached meanwhile by another process: re-attach over it
             return replace(saved, tokens=connection_from(doc).tokens)
-        raise StoreError(f"the QuickBooks connection of account {doc['_id']} keeps changing")
+        raise StoreError(
+            N_("the QuickBooks connection of account {account} keeps changing"), account=doc["_id"]
+        )
 
     async def get_connection(self, account_id: str) -> QboConnection | None:
         """Return the account's QBO connection."""
@@ -228,7 +231,7 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
                 {"_id": state_id, "data": plain(data), "expires_at": utc(expires_at)}
             )
         except DuplicateKeyError as error:
-            raise StoreError(f"OAuth state {state_id} exists already") from error
+            raise StoreError(N_("OAuth state {state} exists already"), state=state_id) from error
 
     async def get_oauth_state(self, state_id: str) -> dict[str, Any] | None:
         """Return a state that has not expired nor been taken, leaving it in place."""

@@ -58,6 +58,28 @@ def holds_saved_tokens(path: Path) -> bool:
     return row is not None
 
 
+# SQLite's primary result codes a person can act on, each said in a sentence of its own (its own
+# message is English): https://sqlite.org/rescode.html
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 8, 10, 13
+_EXPLAINED = {
+    _SQLITE_BUSY: N_("the database {path} is busy with another process; try again in a moment"),
+    _SQLITE_LOCKED: N_("the database {path} is busy with another process; try again in a moment"),
+    _SQLITE_READONLY: N_("the database {path} is read-only: nothing can be saved in it"),
+    _SQLITE_IOERR: N_("the disk holding the database {path} failed to read or write"),
+    _SQLITE_FULL: N_("the disk holding the database {path} is full"),
+}
+
+
+def store_error(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """Return the error a person reads for a failed SQLite call: a sentence of its own for
+    the common operational failures (busy, read-only, I/O, full disk), else SQLite's words."""
+    code = getattr(error, "sqlite_errorcode", None)
+    explained = None if code is None else _EXPLAINED.get(code & 0xFF)
+    if explained is not None:
+        return StoreError(explained, path=str(path))
+    return StoreError(N_("database error on {path}: {problem}"), path=str(path), problem=str(error))
+
+
 class SqliteCore:
     """What every part of the embedded store shares: the file, its thread, round trips."""
 
@@ -148,9 +170,7 @@ class SqliteCore:
         try:
             return await loop.run_in_executor(lane.executor, transaction)
         except sqlite3.DatabaseError as error:
-            raise StoreError(
-                N_("database error on {path}: {problem}"), path=str(self.path), problem=str(error)
-            ) from error
+            raise store_error(self.path, error) from error
 
     async def _call_grouped(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run a small write together with the others waiting for the writer: one transaction
@@ -196,13 +216,7 @@ class SqliteCore:
             if ok:
                 future.set_result(value)
             else:
-                future.set_exception(
-                    StoreError(
-                        N_("database error on {path}: {problem}"),
-                        path=str(self.path),
-                        problem=str(value),
-                    )
-                )
+                future.set_exception(store_error(self.path, value))
 
     async def migrate(self) -> None:
         def work(conn: sqlite3.Connection) -> None:
