@@ -68,12 +68,24 @@ def price_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+# The largest limit or offset: the stores keep whole numbers in 64 bits (SQLite's INTEGER,
+# MongoDB's long).
+MAX_BOUND = 2**63 - 1
+
+
 def checked_bound(value: int | str) -> int:
-    """Return a list's limit or offset as a number, or refuse one that is not 0 or more."""
+    """Return a list's limit or offset as a number, or refuse one that is not 0 or more, or
+    is over MAX_BOUND."""
     try:
         number = int(value)
-    except ValueError:
-        number = -1
+    except ValueError:  # not a number, or more digits than Python reads
+        number = MAX_BOUND + 1 if str(value).strip().isdecimal() else -1
     if number < 0:
         raise InvalidValue(N_("must be a whole number, 0 or more, not {value!r}"), value=str(value))
+    if number > MAX_BOUND:
+        raise InvalidValue(
+            N_("must be a whole number from 0 to {most}, not {value!r}"),
+            most=MAX_BOUND,
+            value=str(value) if len(str(value)) <= 40 else f"{str(value)[:40]}…",
+        )
     return number

@@ -6,6 +6,11 @@ import re
 import unicodedata
 
 MAX_NAME_LENGTH = 500
+# Raised by each change to what name_key returns for some name: the stores keep the version their
+# stored keys were made with, and migrate makes them again when it is behind. 1: the first keys;
+# 2: look-alike quotes, controls and invisible characters folded; 3: fillers and the rest of the
+# default-ignorable characters folded.
+NAME_KEY_VERSION = 3
 # QBO refuses tabs and line breaks in names; so do hand-typed names (they would break lists).
 # Tabs and line breaks: a typed name holding them is refused (a QBO one is cleaned instead).
 _BREAKS = re.compile("[\t\n\v\f\r\x85\u2028\u2029]")
@@ -36,9 +41,9 @@ _QUOTE_FORMS = {
 _CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if not chr(c).isspace()]
 # Bidirectional embeddings, overrides and isolates: they reorder what is shown around them.
 _BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
-# Characters that print nothing: zero-width space, non-joiner and joiner, direction marks, word
-# joiner and invisible operators, byte-order mark, soft hyphen, combining grapheme joiner,
-# Arabic letter mark, Mongolian vowel separator.
+# Characters that print nothing (a name of only these is no name): zero-width space, non-joiner
+# and joiner, direction marks, word joiner and invisible operators, byte-order mark, soft
+# hyphen, combining grapheme joiner, Arabic letter mark, Mongolian vowel separator.
 _INVISIBLE = [
     *(chr(c) for c in range(0x200B, 0x2010)),
     *(chr(c) for c in range(0x2060, 0x2065)),
@@ -47,6 +52,26 @@ _INVISIBLE = [
     "\u034f",
     "\u061c",
     "\u180e",
+    # Fillers that draw a blank: Hangul fillers (choseong, jungseong, compatibility, half-width)
+    # and the braille pattern blank.
+    "\u115f",
+    "\u1160",
+    "\u3164",
+    "\uffa0",
+    "\u2800",
+    # The rest of Unicode's default-ignorable characters: Khmer inherent vowels, Mongolian
+    # variation selectors, deprecated format characters, variation selectors, reserved
+    # specials, shorthand format controls, musical formatting, tags.
+    "\u17b4",
+    "\u17b5",
+    *(chr(c) for c in range(0x180B, 0x1810)),
+    "\u2065",
+    *(chr(c) for c in range(0x206A, 0x2070)),
+    *(chr(c) for c in range(0xFE00, 0xFE10)),
+    *(chr(c) for c in range(0xFFF0, 0xFFF9)),
+    *(chr(c) for c in range(0x1BCA0, 0x1BCA4)),
+    *(chr(c) for c in range(0x1D173, 0x1D17B)),
+    *(chr(c) for c in range(0xE0000, 0xE1000)),
 ]
 # Line and paragraph separators break lines like a newline does.
 _LINE_BREAKS = ["\u2028", "\u2029"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from importer.domain.errors import AccountExists, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Account
 from importer.domain.plans import Plans
 from importer.domain.workspaces import Workspace
@@ -44,7 +45,7 @@ class WorkspaceService:
                 )
         found = await self._accounts.get_account(workspace.account_id)
         if found is None:
-            raise StoreError(f"the account of workspace {team_id} is missing")
+            raise StoreError(N_("the account of workspace {team} is missing"), team=team_id)
         return workspace, found
 
     async def _new_account(self, name: str, team_id: str) -> Account:

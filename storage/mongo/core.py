@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Self, TypeVar
@@ -14,6 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError as MongoConfigurationError
 from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.uri_parser import validate_options
 
 from importer.domain.errors import ConfigurationError, StoreError
 from importer.domain.messages import N_
@@ -97,7 +100,16 @@ class MongoCore:
             options: dict[str, Any] = {}
             if not _sets_timeouts(url):
                 options["timeoutMS"] = DEFAULT_TIMEOUT_MS
-            client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True, **options)
+            with warnings.catch_warnings(record=True) as warned:
+                # PyMongo warns of an option it does not know, and ignores it: a typo, said in
+                # the one line of the error (the async client connects at its first use only).
+                warnings.simplefilter("always", UserWarning)
+                client: AsyncMongoClient[Doc] = AsyncMongoClient(url, tz_aware=True, **options)
+            if any(issubclass(w.category, UserWarning) for w in warned):
+                raise ConfigurationError(
+                    N_("DATABASE_URL has an option MongoDB does not know: {names}"),
+                    names=", ".join(_unknown_options(url)),
+                )
             database = client.get_default_database(DEFAULT_DATABASE)
         except (MongoConfigurationError, ValueError) as error:
             raise ConfigurationError(
@@ -127,7 +139,10 @@ class MongoCore:
                 N_("cannot reach the database: {reason}"), reason=unreachable_reason(error)
             ) from error
         except PyMongoError as error:
-            raise StoreError(f"cannot create the MongoDB indexes: {error}") from error
+            raise StoreError(
+                N_("cannot create the MongoDB indexes: {problem}"),
+                problem=f"{type(error).__name__}: {str(error)[:200]}",
+            ) from error
 
     async def close(self) -> None:
         """Close the client this store opened, if it opened one."""
@@ -168,11 +183,29 @@ def driver_errors_translated(cls: type[T]) -> type[T]:
     return cls
 
 
+# The URL options that bound a whole operation (or each of its waits): one of these and the URL
+# sets its own timeouts. connectTimeoutMS, wTimeoutMS or waitQueueTimeoutMS bound one step only.
+_OPERATION_TIMEOUTS = frozenset({"timeoutms", "serverselectiontimeoutms", "sockettimeoutms"})
+
+
 def _sets_timeouts(url: str) -> bool:
-    """Tell whether the URL's options set a timeout: timeoutMS, serverSelectionTimeoutMS,
-    socketTimeoutMS… (option names ignore case)."""
+    """Tell whether the URL's options set a timeout: timeoutMS, serverSelectionTimeoutMS or
+    socketTimeoutMS (option names ignore case)."""
     query = urlsplit(url).query
-    return any(name.lower().endswith("timeoutms") for name, _ in parse_qsl(query))
+    return any(name.lower() in _OPERATION_TIMEOUTS for name, _ in parse_qsl(query))
+
+
+def _unknown_options(url: str) -> list[str]:
+    """Return the names of the URL's options PyMongo does not know (never their values)."""
+    unknown = []
+    for name, value in parse_qsl(urlsplit(url).query):
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always", UserWarning)
+            with contextlib.suppress(MongoConfigurationError, ValueError, TypeError):
+                validate_options({name: value}, warn=True)
+        if warned:
+            unknown.append(name)
+    return unknown
 
 
 def unreachable_reason(error: ConnectionFailure) -> str:

@@ -10,6 +10,7 @@ from pymongo import ASCENDING
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from importer.domain.errors import NameTaken, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Kind, NewRecord, Record
 from importer.domain.names import name_key
 from importer.domain.rules import ExistingRecord, ImportedRecord, Known
@@ -17,6 +18,10 @@ from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, record_doc, record_from
 
 DUPLICATE_KEY = 11000
+_CANNOT_INSERT = {
+    Kind.CLIENTS: N_("cannot insert the clients: {problem}"),
+    Kind.ITEMS: N_("cannot insert the items: {problem}"),
+}
 
 
 class RecordsMixin(MongoCore):
@@ -94,7 +99,9 @@ class RecordsMixin(MongoCore):
         except BulkWriteError as error:
             errors: list[dict[str, Any]] = error.details.get("writeErrors", [])
             if any(entry.get("code") != DUPLICATE_KEY for entry in errors):
-                raise StoreError(f"cannot insert {kind.value}: {error}") from error
+                raise StoreError(
+                    _CANNOT_INSERT[kind], problem=f"{type(error).__name__}: {str(error)[:200]}"
+                ) from error
             return {records[entry["index"]].name_key for entry in errors}
         return set()
 

@@ -83,7 +83,7 @@ class RunsMixin(MongoCore):
     async def _as_it_is(self, run_id: str) -> RunInProgress:
         run = await self.get_run(run_id)
         if run is None:
-            raise StoreError(f"no import run {run_id}")
+            raise StoreError(N_("no import run {run}"), run=run_id)
         return RunInProgress(run)
 
     async def _copy_pending(self, doc: Doc) -> None:

@@ -12,8 +12,9 @@ from pymongo.errors import DuplicateKeyError
 
 from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
 from importer.domain.errors import AccountExists, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Account
-from importer.domain.names import name_key
+from importer.domain.names import NAME_KEY_VERSION, name_key
 from storage.connections import check_changes
 from storage.mongo.core import driver_errors_translated
 from storage.mongo.documents import (
@@ -30,9 +31,18 @@ from storage.mongo.records import RecordsMixin
 from storage.mongo.runs import RunsMixin
 from storage.mongo.slack import SlackMixin
 from storage.mongo.webhooks import WebhooksMixin
+from storage.rekey import StoredKey, log_clashes, plan_rekeying
 
 # Raised by each change to the collections or indexes; migrate writes it, readiness reads it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# The collections holding name keys: (collection, what a document is, the fields a key is unique
+# within, the field giving the oldest first).
+_KEYED_COLLECTIONS = [
+    ("accounts", "accounts", (), "created_at"),
+    ("clients", "clients", ("account_id",), "created_at"),
+    ("items", "items", ("account_id",), "created_at"),
+    ("deleted_names", "deleted names", ("account_id", "kind"), "deleted_at"),
+]
 
 
 @driver_errors_translated
@@ -42,9 +52,44 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
     async def migrate(self) -> None:
         """Create every index, then note the schema version; safe to run again."""
         await super().migrate()
+        await self._rekey_names()
         self._trip()
         await self.database["meta"].update_one(
             {"_id": "schema"}, {"$max": {"version": SCHEMA_VERSION}}, upsert=True
+        )
+
+    async def _rekey_names(self) -> None:
+        """Make every stored name key again when name_key changed since they were made."""
+        self._trip()
+        noted = await self.database["meta"].find_one({"_id": "name_key"})
+        if noted is not None and int(noted.get("version", 0)) >= NAME_KEY_VERSION:
+            return
+        for collection, what, scope, since in _KEYED_COLLECTIONS:
+            self._trip()
+            cursor = (
+                self.database[collection]
+                .find({}, {"name": 1, "name_key": 1, **dict.fromkeys(scope, 1)})
+                .sort([(since, ASCENDING), ("_id", ASCENDING)])
+            )
+            docs = await cursor.to_list(None)
+            moves, clashes = plan_rekeying(
+                StoredKey(
+                    doc["_id"], tuple(doc.get(f) for f in scope), doc["name"], doc["name_key"]
+                )
+                for doc in docs
+            )
+            # First out of the way (no key holds a control character), then in place: a key may
+            # move to one another document held before. Few keys change: one write each.
+            for step in ({row: f"\x1b{row}" for row in moves}, moves):
+                for row, key in step.items():
+                    self._trip()
+                    await self.database[collection].update_one(
+                        {"_id": row}, {"$set": {"name_key": key}}
+                    )
+            log_clashes(what, clashes)
+        self._trip()
+        await self.database["meta"].update_one(
+            {"_id": "name_key"}, {"$set": {"version": NAME_KEY_VERSION}}, upsert=True
         )
 
     async def readiness(self) -> str | None:
@@ -54,6 +99,10 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
         version = 0 if doc is None else int(doc.get("version", 0))
         if version < SCHEMA_VERSION:
             return f"the database schema is behind (version {version}); run invoice2go migrate"
+        self._trip()
+        noted = await self.database["meta"].find_one({"_id": "name_key"})
+        if noted is None or int(noted.get("version", 0)) < NAME_KEY_VERSION:
+            return "the stored name keys are behind; run invoice2go migrate"
         return None
 
     # accounts
@@ -119,7 +168,9 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
             except DuplicateKeyError:
                 continue  # attached meanwhile by another process: re-attach over it
             return replace(saved, tokens=connection_from(doc).tokens)
-        raise StoreError(f"the QuickBooks connection of account {doc['_id']} keeps changing")
+        raise StoreError(
+            N_("the QuickBooks connection of account {account} keeps changing"), account=doc["_id"]
+        )
 
     async def get_connection(self, account_id: str) -> QboConnection | None:
         """Return the account's QBO connection."""
@@ -180,7 +231,7 @@ class MongoStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
                 {"_id": state_id, "data": plain(data), "expires_at": utc(expires_at)}
             )
         except DuplicateKeyError as error:
-            raise StoreError(f"OAuth state {state_id} exists already") from error
+            raise StoreError(N_("OAuth state {state} exists already"), state=state_id) from error
 
     async def get_oauth_state(self, state_id: str) -> dict[str, Any] | None:
         """Return a state that has not expired nor been taken, leaving it in place."""

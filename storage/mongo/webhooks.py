@@ -9,6 +9,7 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import BulkWriteError
 
 from importer.domain.errors import StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Account
 from importer.domain.webhooks import ChangeEvent
 from storage.mongo.core import MongoCore
@@ -73,7 +74,10 @@ class WebhooksMixin(MongoCore):
         except BulkWriteError as error:
             errors: list[Doc] = error.details.get("writeErrors", [])
             if any(entry.get("code") != DUPLICATE_KEY for entry in errors):
-                raise StoreError(f"cannot keep webhook events: {error}") from error
+                raise StoreError(
+                    N_("cannot keep the webhook events: {problem}"),
+                    problem=f"{type(error).__name__}: {str(error)[:200]}",
+                ) from error
             return len(docs) - len(errors)
         return len(result.inserted_ids)
 

@@ -19,17 +19,26 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from importer.domain.errors import StoreError
+from importer.domain.errors import ConfigurationError, StoreError
 from importer.domain.messages import N_
 from importer.ports.clock import Clock, utcnow
 from storage.sqlite.schema import (
     SCHEMA,
     RecordIds,
     add_missing_columns,
+    rekey_names,
     utc,
 )
 
 T = TypeVar("T")
+# Why a database file's path cannot be made: DATABASE_URL names a wrong place.
+_PATH_PROBLEMS = (
+    NotADirectoryError,
+    FileNotFoundError,
+    IsADirectoryError,
+    FileExistsError,
+    PermissionError,
+)
 # A write waiting to be committed with others, and the future its caller awaits.
 _Grouped = tuple[Callable[[sqlite3.Connection], Any], "asyncio.Future[Any]"]
 
@@ -47,6 +56,28 @@ def holds_saved_tokens(path: Path) -> bool:
     except sqlite3.Error:  # not migrated yet, or not a database: no tokens in it
         return False
     return row is not None
+
+
+# SQLite's primary result codes a person can act on, each said in a sentence of its own (its own
+# message is English): https://sqlite.org/rescode.html
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 8, 10, 13
+_EXPLAINED = {
+    _SQLITE_BUSY: N_("the database {path} is busy with another process; try again in a moment"),
+    _SQLITE_LOCKED: N_("the database {path} is busy with another process; try again in a moment"),
+    _SQLITE_READONLY: N_("the database {path} is read-only: nothing can be saved in it"),
+    _SQLITE_IOERR: N_("the disk holding the database {path} failed to read or write"),
+    _SQLITE_FULL: N_("the disk holding the database {path} is full"),
+}
+
+
+def store_error(path: Path, error: sqlite3.DatabaseError) -> StoreError:
+    """Return the error a person reads for a failed SQLite call: a sentence of its own for
+    the common operational failures (busy, read-only, I/O, full disk), else SQLite's words."""
+    code = getattr(error, "sqlite_errorcode", None)
+    explained = None if code is None else _EXPLAINED.get(code & 0xFF)
+    if explained is not None:
+        return StoreError(explained, path=str(path))
+    return StoreError(N_("database error on {path}: {problem}"), path=str(path), problem=str(error))
 
 
 class SqliteCore:
@@ -94,17 +125,22 @@ class SqliteCore:
         personal data. SQLite gives its WAL and shared-memory files the file's mode. What
         exists already keeps its mode."""
         folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
+            if not folder.exists():
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except OSError as error:
-            raise StoreError(
+            problem = error.strerror or str(error)
+            if error.filename is not None and str(error.filename) != str(self.path):
+                problem = f"{problem} ({error.filename})"
+            # A path that cannot be (a parent is a file, missing, not ours) is DATABASE_URL's
+            # fault; anything else (a full disk) is the store's.
+            wrong_path = isinstance(error, _PATH_PROBLEMS)
+            raise (ConfigurationError if wrong_path else StoreError)(
                 N_("cannot create the database file {path}: {problem}"),
                 path=str(self.path),
-                problem=str(error),
+                problem=problem,
             ) from error
 
     async def _call(
@@ -134,9 +170,7 @@ class SqliteCore:
         try:
             return await loop.run_in_executor(lane.executor, transaction)
         except sqlite3.DatabaseError as error:
-            raise StoreError(
-                N_("database error on {path}: {problem}"), path=str(self.path), problem=str(error)
-            ) from error
+            raise store_error(self.path, error) from error
 
     async def _call_grouped(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run a small write together with the others waiting for the writer: one transaction
@@ -182,13 +216,7 @@ class SqliteCore:
             if ok:
                 future.set_result(value)
             else:
-                future.set_exception(
-                    StoreError(
-                        N_("database error on {path}: {problem}"),
-                        path=str(self.path),
-                        problem=str(value),
-                    )
-                )
+                future.set_exception(store_error(self.path, value))
 
     async def migrate(self) -> None:
         def work(conn: sqlite3.Connection) -> None:
@@ -196,6 +224,7 @@ class SqliteCore:
                 if statement.strip():
                     conn.execute(statement)
             add_missing_columns(conn)
+            rekey_names(conn)
 
         await self._call(work)
 

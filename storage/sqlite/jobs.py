@@ -10,7 +10,7 @@ from typing import Any
 
 from importer.domain.errors import JobInProgress, LeaseLost, StoreError
 from importer.domain.jobs import Job, JobStatus
-from importer.domain.messages import Text
+from importer.domain.messages import N_, Text
 from storage.jobs import error_data, job_from_doc, job_to_doc
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import iso_time, parse_time, to_json
@@ -89,7 +89,9 @@ class JobsMixin(SqliteCore):
             if held is not None:
                 running = self._select_job(conn, held[0])
                 if running is None:
-                    raise StoreError(f"job lock held by a job that does not exist: {held[0]}")
+                    raise StoreError(
+                        N_("job lock held by a job that does not exist: {job}"), job=held[0]
+                    )
                 raise JobInProgress(running)
             self._write_job(conn, job)
             conn.executemany(

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.messages import N_
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
 from storage.runs import LOST, new_run
@@ -106,7 +107,7 @@ class RunsMixin(SqliteCore):
     def _changed_or_missing(self, conn: sqlite3.Connection, run_id: str) -> RunInProgress:
         run = self._select_run(conn, run_id)
         if run is None:
-            raise StoreError(f"no import run {run_id}")
+            raise StoreError(N_("no import run {run}"), run=run_id)
         return RunInProgress(run)
 
     async def take_over_run(

@@ -15,6 +15,8 @@ import msgspec
 from importer.domain.errors import ConfigurationError
 from importer.domain.messages import N_
 from importer.domain.model import Kind
+from importer.domain.names import NAME_KEY_VERSION
+from storage.rekey import StoredKey, log_clashes, plan_rekeying
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
@@ -108,6 +110,10 @@ CREATE TABLE IF NOT EXISTS oauth_states (
     expires_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
+CREATE TABLE IF NOT EXISTS store_meta (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
 """
 
 # Columns added after a table was first made: (table, column, definition). CREATE TABLE IF NOT
@@ -122,6 +128,51 @@ def add_missing_columns(conn: sqlite3.Connection) -> None:
         present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
         if column not in present:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
+# The tables holding name keys: (table, what a row is, the columns a key is unique within).
+_KEYED_TABLES = [
+    ("accounts", "accounts", ()),
+    ("clients", "clients", ("account_id",)),
+    ("items", "items", ("account_id",)),
+    ("deleted_names", "deleted names", ("account_id", "kind")),
+]
+
+
+def name_keys_version(conn: sqlite3.Connection) -> int:
+    """Return the version of name_key the stored keys were made with (0: never noted)."""
+    row = conn.execute("SELECT value FROM store_meta WHERE name = 'name_key_version'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def rekey_names(conn: sqlite3.Connection) -> None:
+    """Make every stored name key again when name_key changed since they were made."""
+    if name_keys_version(conn) >= NAME_KEY_VERSION:
+        return
+    for table, what, scope in _KEYED_TABLES:
+        scope_sql = ", ".join(scope) if scope else "''"
+        rows = conn.execute(
+            f"SELECT rowid, name, name_key, {scope_sql} FROM {table} ORDER BY rowid"
+        ).fetchall()
+        moves, clashes = plan_rekeying(
+            StoredKey(row[0], tuple(row[3:]), row[1], row[2]) for row in rows
+        )
+        # First out of the way (no key holds a control character), then in place: a key may
+        # move to one another row held before.
+        conn.executemany(
+            f"UPDATE {table} SET name_key = ? WHERE rowid = ?",
+            [(f"\x1b{rowid}", rowid) for rowid in moves],
+        )
+        conn.executemany(
+            f"UPDATE {table} SET name_key = ? WHERE rowid = ?",
+            [(key, rowid) for rowid, key in moves.items()],
+        )
+        log_clashes(what, clashes)
+    conn.execute(
+        "INSERT INTO store_meta VALUES ('name_key_version', ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (NAME_KEY_VERSION,),
+    )
 
 
 RECORD_COLUMNS = "id, account_id, name, name_key, qbo_realm, qbo_id, run_id, created_at, fields"

@@ -13,7 +13,7 @@ from typing import Any
 from importer.domain.connections import ConnectionStatus, QboConnection, TokenSet
 from importer.domain.errors import AccountExists
 from importer.domain.model import Account
-from importer.domain.names import name_key
+from importer.domain.names import NAME_KEY_VERSION, name_key
 from storage.connections import (
     check_changes,
     connection_from_doc,
@@ -25,6 +25,7 @@ from storage.sqlite.records import RecordsMixin
 from storage.sqlite.runs import RunsMixin
 from storage.sqlite.schema import (
     iso_time,
+    name_keys_version,
     parse_time,
     to_json,
 )
@@ -32,7 +33,7 @@ from storage.sqlite.slack import SlackMixin
 from storage.sqlite.webhooks import ACCOUNT_COLUMNS, WebhooksMixin, account_from_row
 
 # Raised by each change to the tables; migrate writes it, readiness compares it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):
@@ -44,11 +45,16 @@ class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin)
 
     async def readiness(self) -> str | None:
         """Return None when the file answers and its tables are current, else why not."""
-        version = await self._call(
-            lambda conn: int(conn.execute("PRAGMA user_version").fetchone()[0]), write=False
-        )
+
+        def work(conn: sqlite3.Connection) -> tuple[int, int]:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            return version, name_keys_version(conn) if version >= SCHEMA_VERSION else 0
+
+        version, keys_version = await self._call(work, write=False)
         if version < SCHEMA_VERSION:
             return f"the database schema is behind (version {version}); run invoice2go migrate"
+        if keys_version < NAME_KEY_VERSION:
+            return "the stored name keys are behind; run invoice2go migrate"
         return None
 
     # accounts

@@ -68,6 +68,26 @@ async def test_negative_bounds_are_refused(tmp_path: Path, option: str, value: s
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--offset", "99999999999999999999"), ("--limit", "9223372036854775808")],
+)
+async def test_bounds_beyond_what_a_store_holds_are_refused(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    cli = Cli(cli_env(f"sqlite:///{tmp_path / 'x.sqlite3'}"), tmp_path, tmp_path / "x.sqlite3")
+    await cli("accounts", "create", "Acme")
+    result = await cli("clients", "list", "--account", "Acme", option, value)
+    assert result.code == 2
+    most = "9,223,372,036,854,775,807"
+    assert (
+        f"argument {option}: must be a whole number from 0 to {most}, not '{value}'" in result.err
+    )
+    assert "Traceback" not in result.err
+    largest = await cli("clients", "list", "--account", "Acme", option, "9223372036854775807")
+    assert largest.code == 0
+
+
 async def test_a_search_that_finds_nothing_says_so(tmp_path: Path) -> None:
     cli = Cli(cli_env(f"sqlite:///{tmp_path / 'x.sqlite3'}"), tmp_path, tmp_path / "x.sqlite3")
     await cli("accounts", "create", "Acme")

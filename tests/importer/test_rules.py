@@ -52,6 +52,10 @@ SAME_NAME = [
     ("Cool Cars", "Cool\x1cCars"),  # a separator control is white space
     ("Cool Cars", "\x9bCool Cars"),  # C1 control (CSI)
     ("Café Ole", "Caf\x1bé Ole"),  # escape, on the slow path
+    ("Cool Cars", "Cool\u3164 Cars"),  # Hangul filler
+    ("Cool Cars", "\uffa0Cool Cars\u2800"),  # half-width Hangul filler, braille blank
+    ("Cool Cars", "Cool Ca\u115f\u1160rs"),  # Hangul choseong and jungseong fillers
+    ("Cool Cars", "Cool Ca\u17b4rs\u180b"),  # Khmer inherent vowel, Mongolian selector
 ]
 
 DIFFERENT_NAMES = [
@@ -90,6 +94,7 @@ FOLDED = (
     "\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
     "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u034f\u061c\u180e"
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180b\u180c\u180d\u180f"
     + "".join(map(chr, range(0x20)))
     + "".join(map(chr, range(0x7F, 0xA0)))
 )
@@ -145,6 +150,14 @@ VALIDITY = [
     ("Amy\udcff", False),  # a lone surrogate (undecodable bytes on a command line)
     ("\x1b" * 10 + "x" * 500, True),  # removed characters do not count towards the limit
     ("\u202e" + "x" * 501, False),
+    # Fillers and other characters that print nothing (Unicode's default-ignorable ones).
+    ("\u3164", False),  # Hangul filler
+    ("\u115f\u1160", False),  # Hangul choseong and jungseong fillers
+    ("\uffa0", False),  # half-width Hangul filler
+    ("\u2800", False),  # braille pattern blank
+    ("\u3164 \u2800 \u17b4", False),
+    ("\ufe0f\U000e0061\U000e007f", False),  # a variation selector and tags alone
+    ("\u3164Cool Cars", True),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, cast
 
@@ -60,6 +61,18 @@ def test_malformed_mongodb_url_is_a_configuration_error(url: str) -> None:
         open_store(url)
 
 
+def test_an_option_mongodb_does_not_know_is_named_in_the_one_error_without_warnings() -> None:
+    url = "mongodb://u:hunter2@db/app?retryWrites=true&foo=hunter3&serverSelectionTimeoutMs=9"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error is the one thing said, no driver warning
+        with pytest.raises(ConfigurationError) as refused:
+            open_store(url)
+
+    message = str(refused.value)
+    assert message.endswith("does not know: foo")
+    assert "hunter" not in message
+
+
 class _Unreachable:
     """A database whose every call fails as PyMongo does when no server answers."""
 
@@ -93,6 +106,11 @@ async def test_an_unreachable_mongodb_raises_store_errors_never_driver_errors() 
         ("mongodb://127.0.0.1:9/app?timeoutMS=5000", 5.0),
         ("mongodb://127.0.0.1:9/app?retryWrites=true&TIMEOUTMS=1500", 1.5),
         ("mongodb://127.0.0.1:9/app?serverSelectionTimeoutMS=200", None),
+        ("mongodb://127.0.0.1:9/app?socketTimeoutMS=2000", None),
+        # Timeouts of one step only: operations still end within 30 s.
+        ("mongodb://127.0.0.1:9/app?connectTimeoutMS=5000", 30.0),
+        ("mongodb://127.0.0.1:9/app?wTimeoutMS=5000", 30.0),
+        ("mongodb://127.0.0.1:9/app?waitQueueTimeoutMS=5000", 30.0),
     ],
 )
 async def test_mongodb_operations_time_out_unless_the_url_says_otherwise(

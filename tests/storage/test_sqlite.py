@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from i18n import translate
 from importer.domain.errors import (
     AccountExists,
     ConfigurationError,
@@ -21,9 +22,10 @@ from importer.domain.errors import (
     RunInProgress,
     StoreError,
 )
-from importer.domain.model import Counts, Kind, Skipped, SkipReason
+from importer.domain.model import Counts, Kind, NewRecord, Skipped, SkipReason
 from importer.domain.runs import Checkpoint
 from storage.sqlite import SqliteStore, sqlite_path
+from storage.sqlite.core import store_error
 from tests.storage.conftest import Clock, new
 
 
@@ -339,3 +341,90 @@ async def test_writes_committed_together_fail_alone(tmp_path: Path, clock: Clock
     kept.close()
     assert keys == [("a",), ("c",)]
     await store.close()
+
+
+async def test_a_version_4_database_gets_its_name_keys_made_again(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "v4.db"
+    made = SqliteStore(path, clock=clock)
+    await made.migrate()
+    account = await made.create_account("Acme", "premium")
+    stale = NewRecord("José´s Bistro", "josé ́s bistro", {}, None, None)
+    await made.insert_records(account.id, Kind.CLIENTS, [stale])
+    await made.close()
+    with contextlib.closing(sqlite3.connect(path)) as old, old:
+        old.execute("DROP TABLE store_meta")
+        old.execute("PRAGMA user_version = 4")
+
+    store = SqliteStore(path, clock=clock)
+    behind = await store.readiness()
+    await store.migrate()
+
+    assert behind is not None
+    assert await store.readiness() is None
+    found = await store.find_record(account.id, Kind.CLIENTS, "josé's bistro")
+    assert found is not None
+    assert found.name == "José´s Bistro"
+    await store.close()
+
+
+@pytest.mark.parametrize("below", ["x.sqlite3", "sub/x.sqlite3"])
+async def test_a_path_under_a_regular_file_is_one_configuration_error(
+    tmp_path: Path, clock: Clock, below: str
+) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    path = tmp_path / "file" / below
+    store = SqliteStore(path, clock=clock)
+
+    with pytest.raises(ConfigurationError) as refused:
+        await store.migrate()
+
+    assert str(refused.value).startswith(f"cannot create the database file {path}: ")
+    assert "Not a directory" in str(refused.value)
+    await store.close()
+
+
+async def test_a_locked_database_is_said_in_a_sentence_of_its_own(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "app.db"
+    store = SqliteStore(path, clock=clock)
+    await store.migrate()
+    # Another process holds the write lock; the store gives up at once instead of in 30 s.
+    await store._call(lambda conn: conn.execute("PRAGMA busy_timeout = 0"))
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError) as locked:
+            await store.create_account("Acme", "premium")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    assert str(locked.value) == (
+        f"the database {path} is busy with another process; try again in a moment"
+    )
+    assert translate(locked.value.text, "es") == (
+        f"la base de datos {path} está ocupada por otro proceso; vuelve a intentarlo en un momento"
+    )
+    assert (await store.create_account("Acme", "premium")).name == "Acme"
+    await store.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "sentence"),
+    [
+        (sqlite3.SQLITE_FULL, "the disk holding the database {path} is full"),
+        (sqlite3.SQLITE_READONLY, "the database {path} is read-only: nothing can be saved in it"),
+        (sqlite3.SQLITE_IOERR, "the disk holding the database {path} failed to read or write"),
+    ],
+)
+def test_common_sqlite_failures_are_said_in_sentences_of_their_own(
+    tmp_path: Path, code: int, sentence: str
+) -> None:
+    error = sqlite3.OperationalError("English words of SQLite")
+    error.sqlite_errorcode = code  # as sqlite3 sets it on the errors it raises
+    said = store_error(tmp_path, error)
+    assert str(said) == sentence.format(path=tmp_path)
+    assert "English words" not in translate(said.text, "es")
