@@ -16,6 +16,7 @@ from importer.ports.clock import Clock, utcnow
 from importer.ports.jobs import JobQueue
 from importer.ports.notify import JobNotifier
 from importer.ports.runs import RunHistory
+from importer.services.lease import owner_is_gone
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ class JobService:
         return JobRequest(queued, tuple({job.id: job for job in active}.values()), tuple(running))
 
     async def _running(self, account: Account, kinds: Sequence[Kind]) -> list[ImportRun]:
-        """Return the live runs (running, lease not run out) holding these kinds."""
+        """Return the live runs holding these kinds: running, the lease not run out, and not
+        left by a process of this host that is gone (an import would take those over)."""
         now = self._clock()
         live = []
         for kind in kinds:
@@ -127,6 +129,7 @@ class JobService:
                 latest
                 and latest[0].status is RunStatus.RUNNING
                 and latest[0].lease_expires_at > now
+                and not owner_is_gone(latest[0].owner)
             ):
                 live.append(latest[0])
         return live
