@@ -20,9 +20,10 @@ from bot.install import InstallPages
 from bot.installations import InstallationStore
 from bot.notifier import SlackNotifier
 from bot.tokens import BotTokens
+from importer.domain.connections import QboConnection
 from importer.domain.errors import ConfigurationError
 from importer.domain.messages import N_
-from importer.domain.model import Kind
+from importer.domain.model import Account, Kind
 from importer.domain.plans import Plans
 from importer.ports.clock import Clock, utcnow
 from importer.ports.notify import JobNotifier
@@ -156,7 +157,7 @@ class Services:
 
     @property
     def jobs(self) -> JobService:
-        return JobService(self.store, self.plans, clock=self.clock)
+        return JobService(self.store, self.store, self, clock=self.clock)
 
     def worker(self, policy: WorkerPolicy | None = None) -> Worker:
         """Return a worker carrying out this deployment's import jobs."""
@@ -212,6 +213,10 @@ class Services:
     ) -> RecordSource:
         """Return the account's QBO company as a record source (QBO parts built on first use)."""
         return await self.connections.source_for(account_id, record_ids, on_pause=on_pause)
+
+    async def ready_to_import(self, account: Account) -> QboConnection:
+        """Refuse what an import would refuse at once: R6's plan, no usable connection."""
+        return await self.connections.ready_to_import(account)
 
     def _build_connections(self) -> ConnectionService:
         settings = self.settings

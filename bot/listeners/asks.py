@@ -57,7 +57,6 @@ async def queue_import(services: AppServices, request: Asker, kinds: tuple[Kind,
     account = request.context["account"]
     locale = request.locale
     try:
-        await services.connections.ready_to_import(account)
         queued = await services.jobs.request(
             account,
             kinds,
@@ -80,22 +79,4 @@ async def queue_import(services: AppServices, request: Asker, kinds: tuple[Kind,
     except (NotConnected, QboError):
         await request.say(_("Connect QuickBooks first: `/invoice2go connect`", locale))
         return
-    names = " + ".join(messages.kind_name(kind.value, locale).lower() for kind in kinds)
-    if queued.already_active:
-        await request.say(
-            _(
-                "An import of {kinds} is already under way; its progress and summary "
-                "are in a direct message from invoice2go.",
-                locale,
-                kinds=names,
-            )
-        )
-    else:
-        await request.say(
-            _(
-                "Importing {kinds} from QuickBooks. Progress and the summary come in "
-                "a direct message from invoice2go.",
-                locale,
-                kinds=names,
-            )
-        )
+    await request.say(messages.import_requested(queued, locale))

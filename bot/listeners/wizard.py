@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.listeners.asks import Request, upgrade
 from bot.render import wizard
-from bot.render.messages import kind_name
+from bot.render.messages import import_requested, kind_name
 from i18n import _
 from importer.domain.connections import ConnectionStatus, SetupStep, currency_differs, setup_step
 from importer.domain.errors import PlanNotEnabled, QboError, UserError
@@ -175,13 +175,17 @@ def register(app: AsyncApp, services: AppServices) -> None:
                         errors={wizard.KINDS_BLOCK: _("Tick Clients, Items or both.", locale)},
                     )
                     return
-                await services.jobs.request(
+                request = await services.jobs.request(
                     account,
                     kinds,
                     origin=JobOrigin.SLACK,
                     requested_by=context.user_id,
                     reply_to={"team": context.team_id, "user": context.user_id, "locale": locale},
                 )
+                if request.busy:
+                    told = wizard.told_view(import_requested(request, locale), locale)
+                    await ack(response_action="update", view=told)
+                    return
                 names = " + ".join(kind_name(kind.value, locale).lower() for kind in kinds)
                 await ack(response_action="update", view=wizard.done_view(names, locale))
                 return

@@ -23,12 +23,44 @@ from i18n import _, format_number, texts, translate
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job, JobStatus
 from importer.domain.model import Kind
+from importer.services.jobs import JobRequest
 from importer.services.status import AccountStatus
 
 
 def kind_name(kind: str, locale: str) -> str:
     """Clients or Items, in the locale's words."""
     return _("Clients", locale) if kind == Kind.CLIENTS.value else _("Items", locale)
+
+
+def import_requested(request: JobRequest, locale: str) -> str:
+    """What asking for an import did (R8): which kinds are already being imported (their summary
+    goes to whoever asked for them), and which were queued now, or that none was."""
+
+    def names(kinds: tuple[Kind, ...]) -> str:
+        return " + ".join(kind_name(kind.value, locale).lower() for kind in kinds)
+
+    said = []
+    if request.busy:
+        said.append(
+            _(
+                "An import of {kinds} is already under way; its progress and summary go to "
+                "whoever asked for it.",
+                locale,
+                kinds=names(request.busy),
+            )
+        )
+    if request.queued is None:
+        said.append(_("Nothing new was queued.", locale))
+    else:
+        said.append(
+            _(
+                "Importing {kinds} from QuickBooks. Progress and the summary come in "
+                "a direct message from invoice2go.",
+                locale,
+                kinds=names(request.queued.kinds),
+            )
+        )
+    return " ".join(said)
 
 
 def help_blocks(locale: str) -> list[dict[str, Any]]:

@@ -217,6 +217,11 @@ def done_view(names: str, locale: str) -> dict[str, Any]:
     return _modal(None, [section(text)], locale, None)
 
 
+def told_view(text: str, locale: str) -> dict[str, Any]:
+    """The end, when some kinds were already being imported: what was queued and what was not."""
+    return _modal(None, [section(text)], locale, None)
+
+
 def problem_view(text: str, locale: str) -> dict[str, Any]:
     """Something stands in the way (a plan, QuickBooks down): say what, and what to do."""
     return _modal(None, [section(text)], locale, None)

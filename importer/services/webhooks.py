@@ -16,7 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from importer.domain.errors import ConfigurationError, PlanNotEnabled
+from importer.domain.errors import (
+    ConfigurationError,
+    NotConnected,
+    PlanNotEnabled,
+    ReconnectNeeded,
+)
 from importer.domain.jobs import Job, JobOrigin
 from importer.domain.messages import N_
 from importer.domain.model import Kind
@@ -68,8 +73,10 @@ class WebhookService:
             )
         if len(body) > MAX_BODY_BYTES:
             raise WebhookRefused(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-        expected = signature_of(body, self._token)
-        if not signature or not hmac.compare_digest(signature.strip(), expected):
+        expected = signature_of(body, self._token).encode()
+        # As bytes: a header with characters beyond ASCII is simply wrong, not an error.
+        given = (signature or "").strip().encode("utf-8", "replace")
+        if not given or not hmac.compare_digest(given, expected):
             raise WebhookRefused(401, "the intuit-signature header is missing or wrong")
         try:
             events = parse_notification(json.loads(body))
@@ -97,39 +104,58 @@ class AutoImport:
         self._jobs = jobs
         self._window = window
         self._clock = clock
+        # The accounts given a job for each event not yet settled, in this process: an account
+        # busy with a kind waits for a later window without the others being asked again.
+        self._handed: defaultdict[str, set[str]] = defaultdict(set)
 
     async def sweep(self) -> list[Job]:
-        """Act on the events of the last window that are due; return the jobs queued."""
+        """Act on the events of the last window that are due; return the jobs queued.
+
+        Each account gets each event once: an account whose import of a kind is under way gets
+        that kind's events in a later window, while the other accounts are not asked again.
+        The events are marked acted on when every account has had them."""
         due = await self._events.pending_webhook_events(self._clock() - self._window)
         if not due:
             return []
         queued: list[Job] = []
         done: list[str] = []
         for realm_id, events in _by_realm(due).items():
-            wanted: dict[Kind, set[str]] = defaultdict(set)
-            for event in events:
-                if event.kind is not None:
-                    wanted[event.kind].add(event.entity_id)
             settled = True
-            if wanted:
-                for account in await self._events.auto_import_accounts(realm_id):
-                    try:
-                        request = await self._jobs.request(
-                            account,
-                            sorted(wanted),
-                            origin=JobOrigin.AUTO_IMPORT,
-                            record_ids={kind: sorted(ids) for kind, ids in wanted.items()},
-                        )
-                    except PlanNotEnabled:
-                        log.info("auto-import skipped for %s: its plan has no QBO", account.id)
-                        continue
-                    if request.already_active:
-                        settled = False  # try again next window, after the active job
-                    else:
-                        queued.append(request.job)
+            for account in await self._events.auto_import_accounts(realm_id):
+                todo = [
+                    event
+                    for event in events
+                    if event.kind is not None and account.id not in self._handed[event.key]
+                ]
+                if not todo:
+                    continue
+                wanted: dict[Kind, set[str]] = defaultdict(set)
+                for event in todo:
+                    assert event.kind is not None
+                    wanted[event.kind].add(event.entity_id)
+                try:
+                    request = await self._jobs.request(
+                        account,
+                        sorted(wanted),
+                        origin=JobOrigin.AUTO_IMPORT,
+                        record_ids={kind: sorted(ids) for kind, ids in wanted.items()},
+                    )
+                except (PlanNotEnabled, NotConnected, ReconnectNeeded) as refused:
+                    log.info("auto-import skipped for %s: %s", account.id, refused)
+                    continue
+                taken = () if request.queued is None else request.queued.kinds
+                for event in todo:
+                    if event.kind in taken:
+                        self._handed[event.key].add(account.id)
+                if request.queued is not None:
+                    queued.append(request.queued)
+                if len(taken) < len(wanted):
+                    settled = False  # the rest in a later window, after the active import
             if settled:
                 done.extend(event.key for event in events)
         await self._events.mark_webhook_events(done)
+        for key in done:
+            self._handed.pop(key, None)
         if queued:
             log.info("auto-import queued %d job(s) from %d event(s)", len(queued), len(due))
         return queued

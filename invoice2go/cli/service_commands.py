@@ -13,9 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from i18n import _, translate
+from importer.domain.inputs import checked_bound
 from importer.domain.jobs import Job
 from importer.services.imports import KIND_WORDS
 from importer.services.oauth_states import STATE_LIFETIME
+from invoice2go.cli.records import _typed as typed
 from invoice2go.settings import Settings
 
 if TYPE_CHECKING:  # the store, HTTP and Slack stacks load only when a command runs
@@ -52,7 +54,11 @@ def add_parsers(commands: Any, locale: str) -> None:
         "--account", metavar=_("NAME", locale), help=_("only this account's jobs", locale)
     )
     listing.add_argument(
-        "--limit", type=int, default=20, metavar="N", help=_("how many (default 20)", locale)
+        "--limit",
+        type=typed(checked_bound, locale),
+        default=20,
+        metavar="N",
+        help=_("how many (default 20)", locale),
     )
     listing.add_argument("--json", action="store_true", help=_("print JSON", locale))
 
@@ -150,12 +156,12 @@ def job_json(job: Job, account: str | None = None) -> dict[str, Any]:
 async def jobs(services: Services, args: argparse.Namespace) -> int:
     """List recent jobs."""
     account = None if args.account is None else await services.accounts.named(args.account)
-    found = await services.jobs.recent(account, limit=max(0, args.limit))
+    found = await services.jobs.recent(account, limit=args.limit) if args.limit else []
     names = {a.id: a.name for a in await services.accounts.all()}
     if args.json:
         print(json.dumps([job_json(j, names.get(j.account_id)) for j in found], ensure_ascii=False))
         return 0
-    if not found:
+    if not found and args.limit:  # --limit 0 asks to see none: say nothing
         print(_("No import jobs yet.", args.locale))
     for job in found:
         kinds = "+".join(_(kind.noun, args.locale) for kind in job.kinds)
@@ -169,26 +175,51 @@ async def jobs(services: Services, args: argparse.Namespace) -> int:
 
 
 async def detach(services: Services, args: argparse.Namespace) -> int:
-    """Queue an import for the workers and print its job id (R8: the active one if any)."""
+    """Queue an import of the kinds no import holds (R8) and print its job id; say which kinds
+    are already being imported. Exit 3 only when nothing could be queued."""
     account = await services.accounts.named(args.account)
     request = await services.jobs.request(account, KIND_WORDS[args.what])
     if args.json:
-        print(
-            json.dumps(
-                {**job_json(request.job, account.name), "already_active": request.already_active}
-            )
-        )
-    elif request.already_active:
+        data = {
+            "queued": None if request.queued is None else job_json(request.queued, account.name),
+            "active": [job_json(job, account.name) for job in request.active],
+            "running": [
+                {"kind": run.kind.value, "run_id": run.id, "started_at": run.started_at.isoformat()}
+                for run in request.running
+            ],
+        }
+        print(json.dumps(data, ensure_ascii=False))
+        return 3 if request.queued is None else 0
+    # The job id alone on standard output, for scripts; what was not queued beside it.
+    notes = sys.stdout if request.queued is None else sys.stderr
+    for job in request.active:
         print(
             _(
-                "An import of these kinds is already queued or running: {job}",
+                "An import of {kinds} is already queued or running (job {job}); its summary "
+                "goes to whoever asked for it.",
                 args.locale,
-                job=request.job.id,
-            )
+                kinds=" + ".join(_(kind.noun, args.locale) for kind in job.kinds),
+                job=job.id,
+            ),
+            file=notes,
         )
-    else:
-        print(request.job.id)
-    return 3 if request.already_active else 0
+    for run in request.running:
+        print(
+            _(
+                "An import of {kinds} is already running outside the queue (run {run}, "
+                "started {when}); its summary goes to whoever started it.",
+                args.locale,
+                kinds=_(run.kind.noun, args.locale),
+                run=run.id,
+                when=run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            ),
+            file=notes,
+        )
+    if request.queued is None:
+        print(_("Nothing new was queued.", args.locale))
+        return 3
+    print(request.queued.id)
+    return 0
 
 
 async def sign_in_link(services: Services, args: argparse.Namespace) -> int:

@@ -271,3 +271,31 @@ async def test_the_progress_message_says_the_import_waits_for_another_of_the_sam
     progress = world.slack.dm("U1")[-2]
     assert waiting not in texts(progress.blocks)  # the summary replaced it
     assert (job.outcome or {})["clients"]["imported"] == 29
+
+
+async def test_asking_for_both_while_one_kind_is_imported_queues_the_other(
+    world: SlackWorld,
+) -> None:
+    await world.connect()
+    await world.command("import clients", user="U2")
+    worker = world.services.worker()
+    running = await world.services.store.claim_job(worker.owner, 60)
+    assert running is not None
+
+    status, answer = await world.command("import all")
+    await worker.carry_out(running)
+    (items_job,) = await world.run_jobs()
+
+    assert status == 200
+    assert texts(answer["blocks"]) == (
+        "An import of clients is already under way; its progress and summary go to whoever "
+        "asked for it. Importing items from QuickBooks. Progress and the summary come in a "
+        "direct message from invoice2go."
+    )
+    assert items_job.kinds == (Kind.ITEMS,)
+    assert items_job.requested_by == "U1"
+    mine, theirs = world.slack.dm("U1")[-1], world.slack.dm("U2")[-1]  # the summaries
+    assert mine.text == theirs.text == "Import finished"
+    assert "*Items*" in texts(mine.blocks)
+    assert "*Clients*" not in texts(mine.blocks)
+    assert "*Clients*" in texts(theirs.blocks)

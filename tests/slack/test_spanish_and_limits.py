@@ -173,6 +173,7 @@ async def _hooks(world: SlackWorld) -> int:
 async def test_ten_thousand_long_skipped_names_page_within_block_kit(world: SlackWorld) -> None:
     store = world.services.store
     account = await world.account()
+    await world.connect(account)  # a job is queued only for a connected account
     long_names = [f"{n:05d} " + "Ñandú & Hijos " * 40 for n in range(10_000)]
     assert all(len(name) > 500 for name in long_names)
     run = await store.begin_run(

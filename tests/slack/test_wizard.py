@@ -155,3 +155,27 @@ async def test_a_closed_wizard_gets_a_direct_message_after_the_sign_in(world: Sl
     assert "Connected to QuickBooks company" in texts(world.slack.home["U1"]["blocks"])
     again = await world.open_wizard()
     assert "Step 2 of 4" in world.shown(again)
+
+
+async def test_completing_while_clients_are_imported_queues_items_and_says_so(
+    world: SlackWorld,
+) -> None:
+    view_id = await world.open_wizard()
+    await world.sign_in(world.sign_in_link(view_id))
+    await world.submit(view_id, income("45"))
+    await world.submit(view_id, {})
+    await world.command("import clients", user="U2")
+    running = await world.services.store.claim_job("worker", 60)
+    assert running is not None
+
+    status, answer = await world.submit(view_id, kinds("clients", "items"))
+
+    assert (status, answer["response_action"]) == (200, "update")
+    shown = world.shown(view_id)
+    assert "An import of clients is already under way" in shown
+    assert "whoever asked for it" in shown
+    assert "Importing items from QuickBooks" in shown
+    assert "clients + items" not in shown
+    queued, held = await world.services.jobs.recent(await world.account())
+    assert (queued.kinds, queued.requested_by) == ((Kind.ITEMS,), "U1")
+    assert held.id == running.id

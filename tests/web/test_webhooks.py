@@ -187,3 +187,51 @@ async def test_an_account_without_auto_import_gets_nothing(web_app: Web) -> None
     assert await auto_import_window(web_app) == []
     assert await web_app.services.records.count(acme, Kind.CLIENTS) == 0
     assert await pending(web_app) == []
+
+
+async def test_a_signature_that_is_not_ascii_is_refused(web_app: Web) -> None:
+    await web_app.connect(await web_app.account())
+    body = b'{"eventNotifications": []}'
+    signature = "é" + sign(body, web_app.sim.webhook_verifier_token)[1:]
+    response = await web_app.client.post(
+        ROUTE, data=body, headers={"intuit-signature": signature.encode().decode("latin-1")}
+    )
+
+    assert response.status == 401
+    assert "Traceback" not in await response.text()
+    assert await pending(web_app) == []
+
+
+async def test_one_event_makes_one_job_per_account_even_while_one_account_is_busy(
+    web_app: Web,
+) -> None:
+    services = web_app.services
+    acme, beta = await web_app.account("Acme"), await web_app.account("Beta")
+    for account in (acme, beta):
+        await web_app.connect(account)  # both to the simulator's one company
+        await services.accounts.set_auto_import(account, True)
+    busy = await services.store.claim_job("busy", 60)  # Acme's clients import runs on
+    assert busy is None
+    await services.jobs.request(acme, (Kind.CLIENTS,))
+    busy = await services.store.claim_job("busy", 60)
+    assert busy is not None
+    new = web_app.sim.company.add_customer("Zoe's Zinnias")
+    await web_app.sim.send_webhook(url(web_app), [WebhookEvent("Customer", new["Id"])])
+    sweeper = AutoImport(services.store, services.jobs, window=_NO_WINDOW)
+
+    async def windows() -> list[str]:
+        """Sweep three windows; a worker finishes each job queued before the next window."""
+        accounts = []
+        for _ in range(3):
+            accounts += [job.account_id for job in await sweeper.sweep()]
+            while (job := await services.store.claim_job("worker", 60)) is not None:
+                await services.store.finish_job(job.id, "worker", JobStatus.SUCCEEDED)
+        return accounts
+
+    while_busy = await windows()
+    await services.store.finish_job(busy.id, "busy", JobStatus.SUCCEEDED)
+    after = await windows()
+
+    assert while_busy == [beta.id]  # Acme's own clients import is under way: it waits
+    assert after == [acme.id]  # then Acme gets the event, once; Beta does not again
+    assert await pending(web_app) == []
