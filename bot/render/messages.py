@@ -102,12 +102,12 @@ def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
         else:
             lines.append(
                 _(
-                    "{kind}: last import {when}, {status}, {imported} imported",
+                    "{kind}: last import {when}, {status}, {imported}",
                     locale,
                     kind=name,
                     when=_when(run.finished_at or run.started_at, locale),
                     status=status_word(run.status.value, locale),
-                    imported=run.counts.imported,
+                    imported=texts.imported(run.counts.imported, locale),
                 )
             )
     blocks.append(context("\n".join(lines)))
