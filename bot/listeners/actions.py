@@ -18,6 +18,7 @@ from bot.listeners.asks import queue_import
 from bot.listeners.home import publish_home
 from bot.listeners.wizard import open_wizard_from_button
 from bot.render import skipped as skipped_render
+from bot.render.blocks import escape
 from bot.render.messages import text_blocks
 from i18n import _
 from importer.domain.errors import NotConnected, PlanNotEnabled, QboError
@@ -88,7 +89,7 @@ def register(app: AsyncApp, services: AppServices) -> None:
                 _(
                     "Deleted {name}. It will not be imported from QuickBooks again.",
                     locale,
-                    name=deletion.record.name,
+                    name=escape(deletion.record.name),
                 )
             )
 
