@@ -9,7 +9,16 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.render.blocks import VIEW_BLOCKS, actions, button, context, escape, header, section
+from bot.render.blocks import (
+    VIEW_BLOCKS,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    local_time,
+    section,
+)
 from bot.render.messages import kind_name, status_word
 from i18n import _, texts
 from importer.domain.connections import ConnectionStatus
@@ -106,7 +115,7 @@ def home_view(
         blocks.append(section(_("*Recent imports*", locale)))
         for job in recent[:RECENT]:
             kinds = " + ".join(kind_name(kind.value, locale) for kind in job.kinds)
-            when = job.created_at.strftime("%Y-%m-%d %H:%M")
+            when = local_time(job.created_at, "{date_num} {time}", "%Y-%m-%d %H:%M")
             blocks.append(context(f"{when} · {kinds} · {status_word(job.status.value, locale)}"))
     view = View(type="home", blocks=blocks[:VIEW_BLOCKS])
     return view.to_dict()

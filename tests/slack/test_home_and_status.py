@@ -3,6 +3,9 @@ language uses, the auto-import switch told as it is, and times in each reader's 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from importer.domain.model import Kind
 from invoice2go.slack_driver import texts
 from tests.slack.conftest import SlackWorld
 
@@ -56,3 +59,24 @@ async def test_the_home_tab_tells_whether_new_records_come_in_by_themselves(
     assert "Auto-import is on: new QuickBooks customers and items come in by themselves." in on
     assert "Importación automática activada" in on_es
     assert "desactivada" in off_es
+
+
+def local(moment: datetime) -> str:
+    """How a moment is written for Slack to show in each reader's time zone."""
+    fallback = moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return f"<!date^{int(moment.timestamp())}^{{date_num}} {{time}}|{fallback} UTC>"
+
+
+async def test_times_are_shown_in_each_readers_own_time_zone(world: SlackWorld) -> None:
+    await world.connect()
+    await world.command("import clients", user="U1")
+    (job,) = await world.run_jobs()
+    account = await world.account()
+    (run,) = await world.services.runs.list_runs(account.id, Kind.CLIENTS, limit=1)
+    assert run.finished_at is not None
+
+    _status, answer = await world.command("status", user="U1")
+    home = await home_of(world, "U5")
+
+    assert f"Clients: last import {local(run.finished_at)}, finished" in texts(answer["blocks"])
+    assert f"{local(job.created_at)} · Clientes · terminada" in home

@@ -263,7 +263,10 @@ def test_the_progress_message_says_when_quickbooks_lets_the_import_go_on() -> No
     shown = texts(progress_blocks(job, progress, "en"))
 
     assert "Importing clients… 1,000 of 5,000" in shown
-    assert "QuickBooks is limiting requests; going on at 11:42:10 UTC" in shown
+    at = int(datetime(2026, 12, 5, 11, 42, 10, tzinfo=UTC).timestamp())
+    # Each reader sees the time in their own time zone; UTC where a client cannot show it.
+    going_on = f"going on at <!date^{at}^{{time_secs}}|11:42:10 UTC>"
+    assert f"QuickBooks is limiting requests; {going_on}" in shown
 
 
 async def test_the_progress_message_says_the_import_waits_for_another_of_the_same_company(
