@@ -25,8 +25,6 @@ from bot.install import InstallPages, callback_options
 from bot.installations import InstallationStore, OAuthStates
 from bot.listeners import register_all
 from bot.people import People
-from importer.domain.errors import ConfigurationError
-from importer.domain.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +53,8 @@ def build_app(
     pages: InstallPages | None = None,
 ) -> AsyncApp:
     """Return the Bolt app with every listener registered (pages: the browser's pages at the
-    end of an install; Bolt's own English ones without)."""
-    if not config.signing_secret:
-        raise ConfigurationError(
-            N_("missing configuration: set {names}"), names="SLACK_SIGNING_SECRET"
-        )
-    if not config.bot_token and not config.oauth:
-        raise ConfigurationError(
-            N_(
-                "missing configuration: set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID "
-                "and SLACK_CLIENT_SECRET (installs in many workspaces)"
-            )
-        )
+    end of an install; Bolt's own English ones without). The configuration was checked when
+    the deployment's settings were (Settings.check_slack), before anything started."""
     client = web_client(config, session)
     oauth_settings = None
     installation_store = None

@@ -153,7 +153,11 @@ class SlackNotifier:
             await self._reconnect(client, workspace)
 
     async def _digest(self, job: Job, refused: QboConnection | None) -> None:
-        """Auto-import's outcome, once per window (never a message per record)."""
+        """Auto-import's outcome, once per window (never a message per record), when something
+        came in or went wrong: a window that only skipped (a renamed record's update, R9) is
+        not worth a message."""
+        if not _worth_a_digest(job):
+            return
         workspace = await self._workspaces.workspace_of_account(job.account_id)
         if workspace is None:
             return
@@ -219,6 +223,20 @@ class SlackNotifier:
     async def _locale(self, client: AsyncWebClient, user_id: str) -> str:
         person = await client.users_info(user=user_id, include_locale=True)
         return pick_locale(person["user"].get("locale"))
+
+
+def _worth_a_digest(job: Job) -> bool:
+    """Say whether an auto-import brought something in, or failed in any way."""
+    if job.status is not JobStatus.SUCCEEDED or job.error:
+        return True
+    outcome = job.outcome or {}
+    for kind in job.kinds:
+        counts = outcome.get(kind.value)
+        if not isinstance(counts, Mapping) or counts.get("run_id") is None:
+            return True  # a kind that was not imported: the summary says why
+        if counts.get("imported") or counts.get("failed"):
+            return True
+    return False
 
 
 def _error(error: SlackApiError) -> str:

@@ -16,9 +16,18 @@ from babel.support import NullTranslations, Translations
 
 from importer.domain.messages import N_, Msgid, OneOf, Text, Texts
 
-LOCALES = ("en", "es")
 DEFAULT_LOCALE = "en"
 FOLDER = Path(__file__).with_name("locales")
+
+
+def _present(folder: Path) -> tuple[str, ...]:
+    """English (the messages themselves), then each language with a catalogue in the folder:
+    locales/<lang>/LC_MESSAGES/messages.po, shipped as it is and compiled when first used."""
+    found = {path.parents[1].name for path in folder.glob("*/LC_MESSAGES/messages.po")}
+    return (DEFAULT_LOCALE, *sorted(found - {DEFAULT_LOCALE}))
+
+
+LOCALES = _present(FOLDER)
 
 
 __all__ = ["N_", "explain", "format_number", "gettext", "ngettext", "pick_locale", "translate"]

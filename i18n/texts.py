@@ -20,6 +20,11 @@ def failed(n: int, locale: str) -> str:
     return ngettext("{n} failed", "{n} failed", n, locale)
 
 
+def skipped_total(n: int, locale: str) -> str:
+    """“29 skipped”, whatever the reasons."""
+    return ngettext("{n} skipped", "{n} skipped", n, locale)
+
+
 def skipped(reason: SkipReason, n: int, locale: str) -> str:
     """“28 skipped: the name already exists”, for each reason (R1, R2, R4, R5, R9)."""
     if reason is SkipReason.EXISTS:

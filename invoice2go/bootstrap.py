@@ -22,7 +22,6 @@ from bot.notifier import SlackNotifier
 from bot.tokens import BotTokens
 from importer.domain.connections import QboConnection
 from importer.domain.errors import ConfigurationError
-from importer.domain.messages import N_
 from importer.domain.model import Account, Kind
 from importer.domain.plans import Plans
 from importer.ports.clock import Clock, utcnow
@@ -261,12 +260,10 @@ def slack_config(settings: Settings) -> SlackConfig | None:
     what is missing."""
     if not settings.uses_slack:
         return None
-    if not settings.slack_signing_secret and not settings.slack_app_token:
-        raise ConfigurationError(
-            N_("missing configuration: set {names}"), names="SLACK_SIGNING_SECRET"
-        )
+    settings.check_slack()
+    assert settings.slack_signing_secret
     return SlackConfig(
-        signing_secret=settings.slack_signing_secret or "",
+        signing_secret=settings.slack_signing_secret,
         bot_token=settings.slack_bot_token,
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,

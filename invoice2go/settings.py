@@ -186,6 +186,23 @@ class Settings(BaseSettings):
         """Whether this deployment talks to Slack (a bot token, an OAuth app or Socket Mode)."""
         return bool(self.slack_bot_token or self.slack_client_id or self.slack_app_token)
 
+    def check_slack(self) -> None:
+        """Fail naming what a deployment that talks to Slack lacks: the signing secret (Socket
+        Mode too: /slack/events is served), and a bot token or an OAuth app's id and secret."""
+        if not self.uses_slack:
+            return
+        if self.slack_bot_token or self.slack_client_id or self.slack_client_secret:
+            oauth = () if self.slack_bot_token else ("slack_client_id", "slack_client_secret")
+            self.require("slack_signing_secret", *oauth)
+            return
+        self.require("slack_signing_secret")
+        raise SettingsError(
+            N_(
+                "missing configuration: set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID "
+                "and SLACK_CLIENT_SECRET (installs in many workspaces)"
+            )
+        )
+
     def secret_values(self) -> list[str]:
         """Return the configured secrets, which logs must never show."""
         values = [

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from i18n import LOCALES, format_number, gettext, ngettext, pick_locale
 
@@ -76,3 +81,42 @@ def test_a_locale_is_picked_from_lang_slack_or_accept_language(
     value: str | None, locale: str
 ) -> None:
     assert pick_locale(value) == locale
+
+
+def test_a_new_catalogue_folder_is_a_new_language(tmp_path: Path) -> None:
+    """A copy of the i18n package with one more catalogue speaks that language too: no code
+    names the languages (read in a fresh interpreter, as a deployment starts)."""
+    copy = tmp_path / "i18n"
+    shutil.copytree(ROOT / "i18n", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    spanish = copy / "locales" / "es" / "LC_MESSAGES" / "messages.po"
+    with spanish.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    catalog.locale = Locale.parse("pt")
+    for message in catalog:
+        if message.id == "Import finished":
+            message.string = "Importação concluída"
+    folder = copy / "locales" / "pt" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.po").open("wb") as handle:
+        write_po(handle, catalog)
+    probe = (
+        "import i18n; print(i18n.__file__); print(i18n.LOCALES); "
+        "print(i18n.pick_locale('pt-BR')); print(i18n.gettext('Import finished', 'pt'))"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert done.stdout.splitlines() == [
+        str(copy / "__init__.py"),
+        "('en', 'es', 'pt')",
+        "pt",
+        "Importação concluída",
+    ]
+    assert LOCALES == ("en", "es")  # this checkout's catalogues

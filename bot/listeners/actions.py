@@ -18,8 +18,9 @@ from bot.listeners.asks import queue_import
 from bot.listeners.home import publish_home
 from bot.listeners.wizard import open_wizard_from_button
 from bot.render import skipped as skipped_render
+from bot.render.blocks import escape
 from bot.render.messages import text_blocks
-from i18n import _
+from i18n import _, explain
 from importer.domain.errors import NotConnected, PlanNotEnabled, QboError
 from importer.domain.model import Kind, Skipped
 
@@ -88,7 +89,7 @@ def register(app: AsyncApp, services: AppServices) -> None:
                 _(
                     "Deleted {name}. It will not be imported from QuickBooks again.",
                     locale,
-                    name=deletion.record.name,
+                    name=escape(deletion.record.name),
                 )
             )
 
@@ -111,7 +112,7 @@ def register(app: AsyncApp, services: AppServices) -> None:
                 _(
                     "QuickBooks did not answer; nothing changed. ({reason})",
                     locale,
-                    reason=str(error),
+                    reason=escape(explain(error, locale)),
                 )
             )
             return

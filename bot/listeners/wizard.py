@@ -20,8 +20,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import ids
 from bot.listeners.asks import Request, upgrade
 from bot.render import wizard
+from bot.render.blocks import escape
 from bot.render.messages import import_requested, kind_name
-from i18n import _
+from i18n import _, explain
 from importer.domain.connections import ConnectionStatus, SetupStep, currency_differs, setup_step
 from importer.domain.errors import PlanNotEnabled, QboError, UserError
 from importer.domain.jobs import JobOrigin
@@ -98,7 +99,7 @@ async def step_view(
             _(
                 "QuickBooks did not answer ({reason}); open the wizard again in a minute.",
                 locale,
-                reason=str(error),
+                reason=escape(explain(error, locale)),
             ),
             locale,
         )
@@ -189,12 +190,21 @@ def register(app: AsyncApp, services: AppServices) -> None:
                 names = " + ".join(kind_name(kind.value, locale).lower() for kind in kinds)
                 await ack(response_action="update", view=wizard.done_view(names, locale))
                 return
-        except UserError as error:
-            block = wizard.INCOME_BLOCK if step == SetupStep.INCOME_ACCOUNT.value else None
-            if block:
-                await ack(response_action="errors", errors={block: str(error)})
-                return
-            raise
+        except (UserError, QboError) as error:
+            said = explain(error, locale)
+            if isinstance(error, PlanNotEnabled):
+                said = upgrade(error, locale)
+            elif isinstance(error, QboError):
+                said = _(
+                    "QuickBooks did not answer ({reason}); try again in a minute.",
+                    locale,
+                    reason=said,
+                )
+            if step == SetupStep.INCOME_ACCOUNT.value:  # said under the field; the modal stays
+                await ack(response_action="errors", errors={wizard.INCOME_BLOCK: said})
+            else:
+                await ack(response_action="update", view=wizard.problem_view(escape(said), locale))
+            return
         view_id = body["view"]["id"]
         following = await step_view(
             services,

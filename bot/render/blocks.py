@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -26,6 +27,15 @@ VIEW_BLOCKS = 100
 def escape(text: str) -> str:
     """Make text safe inside mrkdwn: Slack's three control characters, as Slack asks."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def local_time(value: datetime, tokens: str, fallback: str) -> str:
+    """A moment each reader sees in their own time zone and clock style: Slack's
+    <!date^unix^tokens|fallback> (mrkdwn only, never plain_text), e.g. tokens "{date_num} {time}";
+    fallback, a strftime format, is written in UTC for clients that cannot show it."""
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    shown = moment.astimezone(UTC).strftime(fallback)
+    return f"<!date^{int(moment.timestamp())}^{tokens}|{shown} UTC>"
 
 
 def clip(text: str, limit: int) -> str:

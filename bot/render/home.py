@@ -9,9 +9,18 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
 from bot import ids
-from bot.render.blocks import VIEW_BLOCKS, actions, button, context, escape, header, section
+from bot.render.blocks import (
+    VIEW_BLOCKS,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    local_time,
+    section,
+)
 from bot.render.messages import kind_name, status_word
-from i18n import _
+from i18n import _, texts
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import Job
 from importer.domain.model import Kind
@@ -70,10 +79,10 @@ def home_view(
                 _("never imported", locale)
                 if run is None
                 else _(
-                    "last import: {imported} imported, {skipped} skipped",
+                    "last import: {imported}; {skipped}",
                     locale,
-                    imported=run.counts.imported,
-                    skipped=sum(run.counts.skipped.values()),
+                    imported=texts.imported(run.counts.imported, locale),
+                    skipped=texts.skipped_total(sum(run.counts.skipped.values()), locale),
                 )
             )
             blocks.append(
@@ -89,23 +98,24 @@ def home_view(
                 else button(_("Turn auto-import on", locale), ids.AUTO_IMPORT_ON, "on")
             )
             blocks.append(actions(switch))
-        state = _("on", locale) if account.auto_import else _("off", locale)
-        blocks.append(
-            context(
-                _(
-                    "Auto-import is {state}: new QuickBooks customers and items "
-                    "come in by themselves.",
-                    locale,
-                    state=state,
-                )
+        said = (
+            _(
+                "Auto-import is on: new QuickBooks customers and items come in by themselves.",
+                locale,
+            )
+            if account.auto_import
+            else _(
+                "Auto-import is off: import new QuickBooks customers and items with Import.",
+                locale,
             )
         )
+        blocks.append(context(said))
     if recent:
         blocks.append(DividerBlock())
         blocks.append(section(_("*Recent imports*", locale)))
         for job in recent[:RECENT]:
             kinds = " + ".join(kind_name(kind.value, locale) for kind in job.kinds)
-            when = job.created_at.strftime("%Y-%m-%d %H:%M")
+            when = local_time(job.created_at, "{date_num} {time}", "%Y-%m-%d %H:%M")
             blocks.append(context(f"{when} · {kinds} · {status_word(job.status.value, locale)}"))
     view = View(type="home", blocks=blocks[:VIEW_BLOCKS])
     return view.to_dict()

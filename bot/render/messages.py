@@ -17,6 +17,7 @@ from bot.render.blocks import (
     dump,
     escape,
     header,
+    local_time,
     section,
 )
 from i18n import _, format_number, texts, translate
@@ -93,7 +94,7 @@ def text_blocks(text: str) -> list[dict[str, Any]]:
 
 
 def _when(value: datetime | None, locale: str) -> str:
-    return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+    return "—" if value is None else local_time(value, "{date_num} {time}", "%Y-%m-%d %H:%M")
 
 
 def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
@@ -134,12 +135,12 @@ def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
         else:
             lines.append(
                 _(
-                    "{kind}: last import {when}, {status}, {imported} imported",
+                    "{kind}: last import {when}, {status}, {imported}",
                     locale,
                     kind=name,
                     when=_when(run.finished_at or run.started_at, locale),
                     status=status_word(run.status.value, locale),
-                    imported=run.counts.imported,
+                    imported=texts.imported(run.counts.imported, locale),
                 )
             )
     blocks.append(context("\n".join(lines)))
@@ -178,14 +179,15 @@ def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[
         if isinstance(seen, Mapping) and seen.get("paused_until")
     ]
     if paused:
-        # ISO times: the latest is the one the import waits for; shown as Slack's time of day.
+        # ISO times: the latest is the one the import waits for; each reader sees it in their
+        # own time zone.
         until = datetime.fromisoformat(max(paused))
         blocks.append(
             context(
                 _(
                     "QuickBooks is limiting requests; going on at {time}",
                     locale,
-                    time=until.strftime("%H:%M:%S UTC"),
+                    time=local_time(until, "{time_secs}", "%H:%M:%S"),
                 )
             )
         )

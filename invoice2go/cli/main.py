@@ -148,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.locale = locale
     try:
         settings = load_settings()
+        if args.command in SERVICE_PROCESSES:
+            settings.check_slack()  # they talk to Slack: stop before the store or a worker starts
     except ConfigurationError as error:
         return _fail(explain(error, locale), BAD_ARGUMENTS)
     if args.command in SERVICE_PROCESSES:

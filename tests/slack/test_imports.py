@@ -140,6 +140,27 @@ async def test_deleted_stays_deleted_when_imported_again(world: SlackWorld) -> N
     assert "1 skipped: deleted here before" in texts(world.slack.dm("U1")[-1].blocks)
 
 
+async def test_a_deleted_name_is_said_back_as_written_not_as_slack_markup(
+    world: SlackWorld,
+) -> None:
+    account = await world.account()
+    for name in ("Tom <Jerry> & Co", "<!here> Eve"):
+        await world.services.records.add(account, Kind.CLIENTS, name, {})
+
+    for search in ("tom", "eve"):
+        _status, listed = await world.command(f"clients {search}")
+        await world.click("delete_record", buttons(listed["blocks"])["delete_record"]["value"])
+    await world.until(lambda: world.services.records.count(account, Kind.CLIENTS), 0)
+    await world.wait(lambda: len(world.slack.hooks) == 2, "two answers")
+
+    said = sorted((hook["text"], texts(hook["blocks"])) for hook in world.slack.hooks)
+    assert said[0][0].startswith("Deleted &lt;!here&gt; Eve.")
+    assert said[1][0].startswith("Deleted Tom &lt;Jerry&gt; &amp; Co.")
+    for text, blocks in said:
+        assert text in blocks
+        assert "<" not in text + blocks
+
+
 async def test_asking_again_while_an_import_runs_shows_the_running_one(world: SlackWorld) -> None:
     await world.connect()
     await world.command("import clients")
@@ -244,7 +265,10 @@ def test_the_progress_message_says_when_quickbooks_lets_the_import_go_on() -> No
     shown = texts(progress_blocks(job, progress, "en"))
 
     assert "Importing clients… 1,000 of 5,000" in shown
-    assert "QuickBooks is limiting requests; going on at 11:42:10 UTC" in shown
+    at = int(datetime(2026, 12, 5, 11, 42, 10, tzinfo=UTC).timestamp())
+    # Each reader sees the time in their own time zone; UTC where a client cannot show it.
+    going_on = f"going on at <!date^{at}^{{time_secs}}|11:42:10 UTC>"
+    assert f"QuickBooks is limiting requests; {going_on}" in shown
 
 
 async def test_the_progress_message_says_the_import_waits_for_another_of_the_same_company(

@@ -6,10 +6,11 @@ from __future__ import annotations
 from qbo_simulator.seed import seed_account
 
 from bot.render import wizard
+from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import JobOrigin
 from importer.domain.model import Kind
 from invoice2go.slack_driver import income, kinds, texts, understood
-from tests.slack.conftest import SlackWorld
+from tests.slack.conftest import MakeWorld, SlackWorld
 
 
 def account_queries(world: SlackWorld) -> int:
@@ -179,3 +180,69 @@ async def test_completing_while_clients_are_imported_queues_items_and_says_so(
     queued, held = await world.services.jobs.recent(await world.account())
     assert (queued.kinds, queued.requested_by) == ((Kind.ITEMS,), "U1")
     assert held.id == running.id
+
+
+async def test_an_unknown_income_account_is_refused_in_the_persons_language(
+    world: SlackWorld,
+) -> None:
+    view_id = await world.open_wizard("U5")
+    await world.sign_in(world.sign_in_link(view_id))
+
+    status, refused = await world.submit(view_id, income("99999"), user="U5")
+
+    assert status == 200
+    said = "esa no es una cuenta de ingresos activa de la empresa de QuickBooks"
+    assert refused == {"response_action": "errors", "errors": {wizard.INCOME_BLOCK: said}}
+
+
+async def test_quickbooks_down_at_step_two_is_said_in_the_modal_which_stays_open(
+    world: SlackWorld,
+) -> None:
+    view_id = await world.open_wizard("U5")
+    await world.sign_in(world.sign_in_link(view_id))
+    world.sim.inject("503@*")
+
+    status, refused = await world.submit(view_id, income("45"), user="U5")
+
+    assert status == 200
+    assert refused["response_action"] == "errors"
+    said = refused["errors"][wizard.INCOME_BLOCK]
+    assert said.startswith("QuickBooks no respondió (QuickBooks falló al ")
+    assert "(HTTP 503)" in said
+    assert "vuelve a intentarlo en un minuto" in said
+    assert "failed while" not in said
+    world.sim.clear_faults()
+    status, answer = await world.submit(view_id, income("45"), user="U5")
+    assert (status, answer["response_action"]) == (200, "update")
+    assert "Paso 3 de 4" in world.shown(view_id)
+
+
+async def test_quickbooks_down_when_the_wizard_opens_is_said_in_spanish(
+    world: SlackWorld,
+) -> None:
+    await world.connect()
+    world.sim.inject("503@*")
+    world.sim.expire_access_tokens()
+
+    view_id = await world.open_wizard("U5")
+
+    shown = world.shown(view_id)
+    assert "QuickBooks no respondió (QuickBooks falló al " in shown
+    assert "vuelve a abrir el asistente en un minuto" in shown
+    assert "failed while" not in shown
+
+
+async def test_intuit_down_at_disconnect_is_said_in_spanish_and_nothing_changes(
+    make_world: MakeWorld,
+) -> None:
+    world = await make_world(qbo_revoke_url="http://127.0.0.1:9/v2/oauth2/tokens/revoke")
+    await world.connect()
+
+    await world.click("disconnect", "disconnect", user="U5")
+    await world.wait(lambda: len(world.slack.hooks) == 1, "the answer")
+
+    (said,) = [hook["text"] for hook in world.slack.hooks]
+    assert said.startswith("QuickBooks no respondió; no cambió nada. (Intuit no respondió al ")
+    assert "while" not in said
+    connection = await world.services.connections.connection((await world.account()).id)
+    assert connection.status is ConnectionStatus.CONNECTED

@@ -234,4 +234,27 @@ async def test_one_event_makes_one_job_per_account_even_while_one_account_is_bus
 
     assert while_busy == [beta.id]  # Acme's own clients import is under way: it waits
     assert after == [acme.id]  # then Acme gets the event, once; Beta does not again
+
+
+async def test_an_update_of_a_customer_renamed_after_its_import_imports_nothing(
+    web_app: Web,
+) -> None:
+    services = web_app.services
+    acme = await web_app.account("Acme")
+    await web_app.connect(acme)
+    await services.accounts.set_auto_import(acme, True)
+    zoe = web_app.sim.company.add_customer("Zoe’s Zinnias")
+    await web_app.sim.send_webhook(url(web_app), [WebhookEvent("Customer", zoe["Id"])])
+    assert await auto_import_window(web_app) == [JobStatus.SUCCEEDED]
+    web_app.sim.company.rename("Customer", zoe["Id"], "Zoe’s Zinnias & Ferns")
+
+    await web_app.sim.send_webhook(url(web_app), [WebhookEvent("Customer", zoe["Id"], "Update")])
+
+    assert await auto_import_window(web_app) == [JobStatus.SUCCEEDED]
+    clients = await services.records.list(acme, Kind.CLIENTS)
+    assert [client.name for client in clients] == ["Zoe’s Zinnias"]
+    renamed, _first = await services.jobs.recent(acme)
+    assert renamed.outcome is not None
+    assert renamed.outcome["clients"]["imported"] == 0
+    assert renamed.outcome["clients"]["skipped"]["already_imported"] == 1
     assert await pending(web_app) == []
