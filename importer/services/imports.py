@@ -21,7 +21,7 @@ from importer.domain.errors import (
 from importer.domain.messages import Text
 from importer.domain.model import Account, Counts, Kind
 from importer.domain.plans import Plans
-from importer.domain.runs import ImportRun
+from importer.domain.runs import ImportRun, RunRead
 from importer.ports.clock import Clock, utcnow
 from importer.ports.runs import RunStore
 from importer.ports.source import PauseListener, RecordSource
@@ -207,6 +207,7 @@ class ImportService:
         await self._require_plan(account)
         pause = _Pause(account, self._clock, on_progress)
         source = await self._sources.source_for(account.id, record_ids, on_pause=pause.begin)
+        read = RunRead.FULL if record_ids is None else RunRead.BY_ID
         done = dict(finished or {})
         report = ImportReport(
             account,
@@ -223,7 +224,9 @@ class ImportService:
 
             kind = outcome.kind
             try:
-                outcome.run = await self._engine.run(account.id, kind, source, on_progress=listen)
+                outcome.run = await self._engine.run(
+                    account.id, kind, source, on_progress=listen, read=read
+                )
             except RunInProgress as busy:
                 outcome.running = busy.run
             except QboError as error:

@@ -267,10 +267,21 @@ class Worker:
             return await self._finish(job, JobStatus.SUCCEEDED, None, outcome)
         if report.running:
             busy = next(o for o in report.outcomes if o.running is not None)
-            reason = Text(
-                N_("an import of {kind} was already running; it goes on"),
-                {"kind": busy.kind.noun},
-            )
+            assert busy.running is not None
+            if busy.running.status is RunStatus.FAILED:
+                # A full import that stopped: auto-import leaves it for the next one to resume.
+                reason = Text(
+                    N_(
+                        "an import of {kind} stopped before it finished and waits to be "
+                        "resumed; importing {kind} again goes on from where it stopped"
+                    ),
+                    {"kind": busy.kind.noun},
+                )
+            else:
+                reason = Text(
+                    N_("an import of {kind} was already running; it goes on"),
+                    {"kind": busy.kind.noun},
+                )
             return await self._finish(job, JobStatus.FAILED, reason, outcome)
         failed = [o for o in report.outcomes if o.error is not None or o.run is None]
         reason = joined(
