@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.errors import LeaseLost, RunCancelled, RunInProgress, StoreError
 from importer.domain.messages import N_
 from importer.domain.model import Counts, Kind, NewRecord
 from importer.domain.names import display_name
@@ -104,6 +104,8 @@ def _plan(
     return _Plan(decision, records, held)
 
 
+# Why an operator's cancel ended a run (its error, as run lists show it).
+CANCELLED = N_("cancelled by an operator")
 # Why a run of the company the account was connected to before is ended, not resumed.
 OTHER_COMPANY = N_(
     "not resumed: the account is now connected to another QuickBooks company ({realm_id})"
@@ -157,7 +159,8 @@ class ImportEngine:
         The company is read only while this process holds its lease (another process importing
         from it is waited for). While the run goes on, a heartbeat renews both leases, however
         long a page takes (QBO's throttling waits minutes); if the run is taken from this worker
-        (an operator cancelled it), the import stops with LeaseLost.
+        (another worker took it over), the import stops with LeaseLost; if an operator
+        cancelled it, with RunCancelled.
         """
         state = await self._claim(account_id, kind, source.realm_id, read)
         run = state.run
@@ -171,7 +174,9 @@ class ImportEngine:
                 self._read_company(state, account_id, kind, source, on_progress),
             )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
-        except LeaseLost:
+        except LeaseLost as lost:
+            if await self._cancelled(run.id):
+                raise RunCancelled(CANCELLED) from lost
             raise
         except asyncio.CancelledError:
             # Stopped on purpose (shutdown, Ctrl-C): let the next worker take over at once.
@@ -179,7 +184,8 @@ class ImportEngine:
             raise
         except Exception as error:
             # Kept for the next import to resume (the store keeps a failed run's lock).
-            await asyncio.shield(self._fail(run.id, error))
+            if not await asyncio.shield(self._fail(run.id, error)):
+                raise RunCancelled(CANCELLED) from error
             raise
 
     async def _read_company(
@@ -322,11 +328,25 @@ class ImportEngine:
                     "could not renew the lease of QuickBooks company %s: %s", realm_id, error
                 )
 
-    async def _fail(self, run_id: str, error: Exception) -> None:
+    async def _fail(self, run_id: str, error: Exception) -> bool:
+        """Record the failure; return False if an operator had cancelled the run meanwhile."""
         try:
             await self._store.finish_run(run_id, self._owner, RunStatus.FAILED, str(error))
-        except StoreError as unrecorded:  # LeaseLost included: the run is someone else's
+        except LeaseLost as unrecorded:  # the run is someone else's, or was cancelled
+            if await self._cancelled(run_id):
+                return False
             log.warning("could not record the failure of import %s: %s", run_id, unrecorded)
+        except StoreError as unrecorded:
+            log.warning("could not record the failure of import %s: %s", run_id, unrecorded)
+        return True
+
+    async def _cancelled(self, run_id: str) -> bool:
+        """Tell whether an operator ended the run (cancel_run), as opposed to a take-over."""
+        try:
+            run = await self._store.get_run(run_id)
+        except StoreError:
+            return False
+        return run is not None and run.status is RunStatus.FAILED and run.error == CANCELLED
 
     async def _import_pages(
         self,

@@ -14,6 +14,7 @@ from importer.domain.errors import (
     QboError,
     ReadableError,
     ReconnectNeeded,
+    RunCancelled,
     RunInProgress,
     ServerError,
     ThrottledError,
@@ -25,12 +26,10 @@ from importer.domain.runs import ImportRun, RunRead
 from importer.ports.clock import Clock, utcnow
 from importer.ports.runs import RunStore
 from importer.ports.source import PauseListener, RecordSource
-from importer.services.engine import ImportEngine, Progress, ProgressListener
+from importer.services.engine import CANCELLED, ImportEngine, Progress, ProgressListener
 
 log = logging.getLogger(__name__)
 
-# Why an operator's cancel ended a run (its error, as run lists show it).
-CANCELLED = "cancelled by an operator"
 
 # The words that name what to import, in English and Spanish, as commands take them.
 KIND_WORDS: dict[str, tuple[Kind, ...]] = {
@@ -229,7 +228,7 @@ class ImportService:
                 )
             except RunInProgress as busy:
                 outcome.running = busy.run
-            except QboError as error:
+            except (QboError, RunCancelled) as error:
                 outcome.error = str(error)
                 outcome.problem = error.text
                 outcome.needs_reconnect = isinstance(error, ReconnectNeeded)

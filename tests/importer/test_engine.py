@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from benchmarks.synthetic import SyntheticSource, synthetic_customer
-from importer.domain.errors import LeaseLost, RunInProgress
+from importer.domain.errors import RunCancelled, RunInProgress
 from importer.domain.model import Kind, NewRecord, Skipped, SkipReason
 from importer.domain.names import name_key
 from importer.domain.runs import ImportRun, RunStatus
@@ -466,7 +466,7 @@ async def test_a_cancelled_run_stops_its_worker_while_it_waits(store: SqliteStor
     await first_page_written.wait()
     cancelled = await store.cancel_run(account_id, Kind.CLIENTS, "cancelled by an operator")
 
-    with pytest.raises(LeaseLost):
+    with pytest.raises(RunCancelled):
         await asyncio.wait_for(importing, timeout=20)
     assert source_closed.is_set()
     assert cancelled is not None

@@ -3,6 +3,8 @@ person who asked is told why in their own language."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from qbo_simulator import Simulator
@@ -13,6 +15,7 @@ from importer.domain.model import Kind
 from invoice2go.bootstrap import open_services
 from invoice2go.fake_slack import FakeSlack
 from invoice2go.slack_driver import texts
+from qbo.client import RetryPolicy
 from tests.slack.conftest import FAST, TEAM, settings_for
 from tests.storage.conftest import Clock
 
@@ -69,3 +72,49 @@ async def test_quickbooks_down_is_tried_again_then_explained_in_spanish(
     assert translate(last.error, "es") in said
     assert "gave up" not in said
     assert "reading" not in said
+
+
+# QuickBooks never answers a page; only the import's heartbeat finds out about a cancel.
+PATIENT = replace(
+    FAST, retry=RetryPolicy(attempts=2, base_delay=0.01, throttle_delay=0.01, timeout=60.0)
+)
+
+
+async def test_an_operators_cancel_ends_the_job_for_good_and_says_so(
+    simulator: Simulator, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    clock = Clock()
+    settings = settings_for(simulator, fake_slack, tmp_path, import_lease_seconds=5)
+    async with open_services(settings, clock=clock, tuning=PATIENT) as services:
+        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
+        token = simulator.issue_tokens()["refresh_token"]
+        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        simulator.inject("hang@start=1")
+        await services.jobs.request(
+            account,
+            (Kind.CLIENTS,),
+            origin=JobOrigin.SLACK,
+            requested_by="U5",
+            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
+        )
+        worker = services.worker()
+        claimed = await services.store.claim_job(worker.owner, 60)
+        assert claimed is not None
+        working = asyncio.ensure_future(worker.carry_out(claimed))
+        while not await services.store.list_runs(account.id):  # noqa: ASYNC110  # begun
+            await asyncio.sleep(0.01)
+
+        cancelled = await services.imports.cancel(account, Kind.CLIENTS)
+        left = await asyncio.wait_for(working, timeout=30)
+        clock.advance(hours=1)
+        again = await services.store.claim_job(worker.owner, 60)
+
+    assert cancelled is not None
+    assert left is not None
+    assert left.status is JobStatus.FAILED
+    assert left.attempts == 1
+    assert str(left.error) == "clients: cancelled by an operator"
+    assert again is None  # not tried again
+    told = fake_slack.dm("U5")[-1]
+    assert told.text == "La importación falló"
+    assert "clientes: cancelada por un operador" in texts(told.blocks)
