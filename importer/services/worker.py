@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from importer.domain.errors import (
+    ConfigurationError,
     LeaseLost,
     QboError,
     ReconnectNeeded,
@@ -303,6 +304,10 @@ class Worker:
             )
             return await self._finish(job, JobStatus.FAILED, reason, None)
         if isinstance(error, UserError | QboError):
+            return await self._finish(job, JobStatus.FAILED, error.text, None)
+        if isinstance(error, ConfigurationError):
+            # This process is set up wrong: trying again here would fail the same way.
+            log.error("job %s failed: %s", job.id, error)
             return await self._finish(job, JobStatus.FAILED, error.text, None)
         log.error("job %s failed unexpectedly", job.id, exc_info=error)
         reason = Text(

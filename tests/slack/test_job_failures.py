@@ -4,9 +4,11 @@ person who asked is told why in their own language."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from qbo_simulator import Simulator
 
 from i18n import translate
@@ -118,3 +120,41 @@ async def test_an_operators_cancel_ends_the_job_for_good_and_says_so(
     told = fake_slack.dm("U5")[-1]
     assert told.text == "La importación falló"
     assert "clientes: cancelada por un operador" in texts(told.blocks)
+
+
+async def test_a_job_in_a_worker_missing_configuration_fails_saying_what_to_set(
+    simulator: Simulator, fake_slack: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    connecting = settings_for(simulator, fake_slack, tmp_path)
+    async with open_services(connecting, clock=clock, tuning=FAST) as services:
+        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
+        token = simulator.issue_tokens()["refresh_token"]
+        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        await services.jobs.request(
+            account,
+            (Kind.CLIENTS,),
+            origin=JobOrigin.SLACK,
+            requested_by="U5",
+            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
+        )
+    # The worker is started without the app's client id.
+    unset = connecting.model_copy(update={"qbo_client_id": None})
+    async with open_services(unset, clock=clock, tuning=FAST) as services:
+        worker = services.worker()
+        claimed = await services.store.claim_job(worker.owner, 60)
+        assert claimed is not None
+        with caplog.at_level(logging.INFO):
+            left = await worker.carry_out(claimed)
+        clock.advance(hours=1)
+        again = await services.store.claim_job(worker.owner, 60)
+
+    assert left is not None
+    assert left.status is JobStatus.FAILED
+    assert str(left.error) == "missing configuration: set QBO_CLIENT_ID"
+    assert again is None
+    assert "missing configuration: set QBO_CLIENT_ID" in caplog.text
+    assert "Traceback" not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+    told = fake_slack.dm("U5")[-1]
+    assert "falta configuración: define QBO_CLIENT_ID" in texts(told.blocks)
