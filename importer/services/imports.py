@@ -53,6 +53,8 @@ class KindOutcome:
     error: str | None = None
     # The failure may pass by itself (QuickBooks down or throttled): trying later can help.
     retryable: bool = False
+    # QuickBooks limited requests (429) beyond the run's retries, rather than not answering.
+    throttled: bool = False
     resumed: bool = False
     # The error as a message, for a reader in any language (error is its English sentence).
     problem: Text | None = field(default=None, repr=False)
@@ -233,6 +235,7 @@ class ImportService:
                 outcome.problem = error.text
                 outcome.needs_reconnect = isinstance(error, ReconnectNeeded)
                 outcome.retryable = isinstance(error, ServerError | ThrottledError)
+                outcome.throttled = isinstance(error, ThrottledError)
                 latest = await self._runs.list_runs(account.id, kind, limit=1)
                 outcome.run = latest[0] if latest else None
             finally:

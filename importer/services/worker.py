@@ -289,14 +289,17 @@ class Worker:
             [Text(N_("{kind}: {reason}"), {"kind": o.kind.noun, "reason": _why(o)}) for o in failed]
         )
         if all(o.retryable for o in failed):
-            return await self._retry(job, reason, outcome)
+            return await self._retry(
+                job, reason, outcome, throttled=all(o.throttled for o in failed)
+            )
         return await self._finish(job, JobStatus.FAILED, _next_step(reason, failed), outcome)
 
     async def _after_error(self, job: Job, error: BaseException) -> Job:
         if isinstance(error, LeaseLost):
             raise error
         if isinstance(error, ServerError | ThrottledError | StoreError):
-            return await self._retry(job, error.text, None)
+            throttled = isinstance(error, ThrottledError)
+            return await self._retry(job, error.text, None, throttled=throttled)
         if isinstance(error, ReconnectNeeded):
             reason = Text(
                 N_("{reason}: run `invoice2go connect` or use Reconnect in Slack"),
@@ -316,7 +319,14 @@ class Worker:
         )
         return await self._finish(job, JobStatus.FAILED, reason, None)
 
-    async def _retry(self, job: Job, reason: Text, outcome: Mapping[str, Any] | None) -> Job:
+    async def _retry(
+        self,
+        job: Job,
+        reason: Text,
+        outcome: Mapping[str, Any] | None,
+        *,
+        throttled: bool = False,
+    ) -> Job:
         if job.attempts >= MAX_ATTEMPTS:
             message = Text(
                 N_(
@@ -328,7 +338,9 @@ class Worker:
             return await self._finish(job, JobStatus.FAILED, message, outcome)
         due = self._clock() + retry_delay(job.attempts)
         log.info("job %s will be tried again at %s: %s", job.id, due.isoformat(), reason)
-        return await self._queue.requeue_job(job.id, self.owner, due, reason)
+        waiting = await self._queue.requeue_job(job.id, self.owner, due, reason)
+        await self._notifier.job_waiting(waiting, throttled=throttled)
+        return waiting
 
     async def _finish(
         self, job: Job, status: JobStatus, error: Text | None, outcome: Mapping[str, Any] | None

@@ -158,3 +158,55 @@ async def test_a_job_in_a_worker_missing_configuration_fails_saying_what_to_set(
     assert all(record.exc_info is None for record in caplog.records)
     told = fake_slack.dm("U5")[-1]
     assert "falta configuración: define QBO_CLIENT_ID" in texts(told.blocks)
+
+
+@pytest.mark.parametrize(
+    ("fault", "locale", "said"),
+    [
+        ("503@*", "es", "QuickBooks no responde; se vuelve a intentar a las {time}"),
+        ("throttle@*", "en", "QuickBooks is limiting requests; trying again at {time}"),
+    ],
+)
+async def test_a_job_waiting_to_be_tried_again_says_why_and_when_in_its_progress_message(
+    simulator: Simulator,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+    fault: str,
+    locale: str,
+    said: str,
+) -> None:
+    clock = Clock()
+    settings = settings_for(simulator, fake_slack, tmp_path)
+    async with open_services(settings, clock=clock, tuning=FAST) as services:
+        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
+        token = simulator.issue_tokens()["refresh_token"]
+        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        simulator.inject(fault)
+        await services.jobs.request(
+            account,
+            (Kind.CLIENTS,),
+            origin=JobOrigin.SLACK,
+            requested_by="U5",
+            reply_to={"team": TEAM, "user": "U5", "locale": locale},
+        )
+        worker = services.worker()
+        claimed = await services.store.claim_job(worker.owner, 60)
+        assert claimed is not None
+        waiting = await worker.carry_out(claimed)
+        assert waiting is not None
+        [progress] = fake_slack.dm("U5")
+        while_waiting = texts(progress.blocks)
+
+        simulator.clear_faults()
+        clock.advance(seconds=5)
+        again = await services.store.claim_job(worker.owner, 60)
+        assert again is not None
+        done = await worker.carry_out(again)
+
+    assert waiting.status is JobStatus.QUEUED
+    assert waiting.not_before is not None
+    assert said.format(time=waiting.not_before.strftime("%H:%M:%S UTC")) in while_waiting
+    assert done is not None
+    assert done.status is JobStatus.SUCCEEDED
+    # The message went on showing the import once it was tried again.
+    assert "QuickBooks" not in texts(progress.blocks)
