@@ -73,7 +73,9 @@ class KindOutcome:
             return {"status": "not_run", "reason": str(self.not_run)}
         run = self.run or self.running
         counts = run.counts if run else Counts()
-        status = "running" if self.running else (run.status.value if run else "failed")
+        # A run holding the kind: running, or (met by an auto-import) a full import's that
+        # stopped and waits to be resumed.
+        status = run.status.value if run else "failed"
         return {
             "status": status,
             "run_id": run.id if run else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from qbo_simulator import Simulator
 
 from i18n import translate
 from importer.domain.jobs import MAX_ATTEMPTS, JobOrigin, JobStatus
-from importer.domain.model import Kind
+from importer.domain.model import Counts, Kind
+from importer.domain.runs import Checkpoint, RunStatus
 from invoice2go.bootstrap import open_services
 from invoice2go.fake_slack import FakeSlack
 from invoice2go.slack_driver import texts
@@ -210,3 +212,46 @@ async def test_a_job_waiting_to_be_tried_again_says_why_and_when_in_its_progress
     assert done.status is JobStatus.SUCCEEDED
     # The message went on showing the import once it was tried again.
     assert "QuickBooks" not in texts(progress.blocks)
+
+
+async def test_an_auto_import_leaves_a_stopped_full_import_alone_and_says_so(
+    simulator: Simulator, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    clock = Clock()
+    settings = settings_for(simulator, fake_slack, tmp_path)
+    async with open_services(settings, clock=clock, tuning=FAST) as services:
+        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
+        token = simulator.issue_tokens()["refresh_token"]
+        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        # A full import stopped on page 3 and waits to be resumed.
+        run = await services.store.begin_run(
+            account.id, Kind.CLIENTS, simulator.realm_id, "host:1:gone", timedelta(minutes=1)
+        )
+        await services.store.save_checkpoint(
+            run.id, "host:1:gone", Checkpoint(2, "1981 after 1990", Counts(imported=1990))
+        )
+        stopped = await services.store.finish_run(
+            run.id, "host:1:gone", RunStatus.FAILED, "QuickBooks failed (HTTP 503)"
+        )
+        await services.jobs.request(
+            account,
+            (Kind.CLIENTS,),
+            origin=JobOrigin.AUTO_IMPORT,
+            record_ids={Kind.CLIENTS: ["5", "6"]},
+            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
+        )
+        worker = services.worker()
+        claimed = await services.store.claim_job(worker.owner, 60)
+        assert claimed is not None
+        left = await worker.carry_out(claimed)
+        kept = await services.store.get_run(run.id)
+
+    assert kept == stopped  # neither resumed nor ended: the next full import goes on from it
+    assert left is not None
+    assert left.status is JobStatus.FAILED
+    assert str(left.error) == (
+        "an import of clients stopped before it finished and waits to be resumed; importing "
+        "clients again goes on from where it stopped"
+    )
+    said = texts(fake_slack.dm("U5")[-1].blocks)
+    assert "una importación de clientes se detuvo antes de terminar" in said
