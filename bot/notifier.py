@@ -98,6 +98,31 @@ class SlackNotifier:
         except SlackApiError as error:
             log.warning("could not show the progress of job %s: %s", job.id, _error(error))
 
+    async def job_waiting(self, job: Job, *, throttled: bool) -> None:
+        """Say in the progress message that QuickBooks is not answering (or limits requests)
+        and when the import tries again."""
+        reply = job.reply_to
+        if not reply.get("ts") or job.not_before is None:
+            return
+        locale = str(reply.get("locale") or "en")
+        try:
+            client = await self._client(reply.get("team"))
+            if client is not None:
+                await client.chat_update(
+                    channel=reply["channel"],
+                    ts=reply["ts"],
+                    text=_("Importing…", locale),
+                    blocks=messages.progress_blocks(
+                        job,
+                        job.progress or {},
+                        locale,
+                        retry_at=job.not_before,
+                        throttled=throttled,
+                    ),
+                )
+        except SlackApiError as error:
+            log.warning("could not show that job %s waits: %s", job.id, _error(error))
+
     async def job_finished(self, job: Job) -> None:
         """Turn the progress message into its last state and post the summary; when QuickBooks
         refused the sign-in, tell an admin once, with a Reconnect button."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from importer.domain.model import Kind
-from importer.domain.runs import ImportRun, RunStatus
+from importer.domain.runs import ImportRun, RunRead, RunStatus
 
 # What a worker that lost its run is told (LeaseLost); the command line prints it.
 LOST = (
@@ -16,7 +16,13 @@ LOST = (
 
 
 def new_run(
-    account_id: str, kind: Kind, realm_id: str, owner: str, lease_until: datetime, now: datetime
+    account_id: str,
+    kind: Kind,
+    realm_id: str,
+    owner: str,
+    lease_until: datetime,
+    now: datetime,
+    read: RunRead = RunRead.FULL,
 ) -> ImportRun:
     """Return a run about to start: running, owned, with a fresh id."""
     return ImportRun(
@@ -28,4 +34,5 @@ def new_run(
         owner=owner,
         lease_expires_at=lease_until.astimezone(UTC),
         started_at=now,
+        read=read,
     )

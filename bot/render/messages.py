@@ -158,8 +158,16 @@ def status_word(value: str, locale: str) -> str:
     return names.get(value, value)
 
 
-def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[dict[str, Any]]:
-    """The one message that shows an import while it runs."""
+def progress_blocks(
+    job: Job,
+    progress: Mapping[str, Any],
+    locale: str,
+    *,
+    retry_at: datetime | None = None,
+    throttled: bool = False,
+) -> list[dict[str, Any]]:
+    """The one message that shows an import while it runs; retry_at: it waits to be tried
+    again then, as QuickBooks did not answer (or limited requests: throttled)."""
     blocks: list[Block] = []
     for kind in job.kinds:
         seen = progress.get(kind.value) or {}
@@ -178,7 +186,7 @@ def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[
         for seen in progress.values()
         if isinstance(seen, Mapping) and seen.get("paused_until")
     ]
-    if paused:
+    if paused and retry_at is None:
         # ISO times: the latest is the one the import waits for; each reader sees it in their
         # own time zone.
         until = datetime.fromisoformat(max(paused))
@@ -204,6 +212,15 @@ def progress_blocks(job: Job, progress: Mapping[str, Any], locale: str) -> list[
         )
     if not progress:
         blocks = [section(_("Import queued; it starts in a moment.", locale))]
+    if retry_at is not None:
+        time = retry_at.strftime("%H:%M:%S UTC")
+        if throttled:
+            waiting = _(
+                "QuickBooks is limiting requests; trying again at {time}", locale, time=time
+            )
+        else:
+            waiting = _("QuickBooks is not answering; trying again at {time}", locale, time=time)
+        blocks.append(context(waiting))
     return dump(blocks)
 
 

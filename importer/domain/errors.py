@@ -116,6 +116,10 @@ class LeaseLost(StoreError):
     """This worker no longer owns the run: another one took it over."""
 
 
+class RunCancelled(UserError):
+    """An operator cancelled the run while it ran: its import stopped, not to be tried again."""
+
+
 class QboError(ReadableError):
     """A QuickBooks Online failure: a human sentence plus Intuit's support id (intuit_tid)."""
 

@@ -16,6 +16,15 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+class RunRead(StrEnum):
+    """What a run reads, which tells what its checkpoint's position means: a full read of the
+    company (a full import), or only some records by QBO Id (auto-import, J7). A run resumes
+    only a run of the same read."""
+
+    FULL = "full"
+    BY_ID = "by_id"
+
+
 @dataclass(frozen=True, slots=True)
 class ImportRun:
     """One import of one kind for one account, with its lease and latest counts."""
@@ -34,6 +43,7 @@ class ImportRun:
     pages: int = 0
     next_position: str | None = None
     error: str | None = None
+    read: RunRead = RunRead.FULL
 
 
 def run_lock(account_id: str, kind: Kind) -> str:

@@ -20,6 +20,11 @@ class JobNotifier(Protocol):
         """The job's counts so far, per kind."""
         ...
 
+    async def job_waiting(self, job: Job, *, throttled: bool) -> None:
+        """The job was queued again, to be tried at job.not_before (error says why): QuickBooks
+        did not answer, or limited requests (throttled), beyond what a run tries again."""
+        ...
+
     async def job_finished(self, job: Job) -> None:
         """The job ended (succeeded or failed for good); its outcome and error are set."""
         ...

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from importer.domain.model import Kind, Skipped
-from importer.domain.runs import Checkpoint, ImportRun, RunStatus
+from importer.domain.runs import Checkpoint, ImportRun, RunRead, RunStatus
 
 
 class RunHistory(Protocol):
@@ -42,10 +42,17 @@ class RunStore(RunHistory, Protocol):
     """
 
     async def begin_run(
-        self, account_id: str, kind: Kind, realm_id: str, owner: str, lease: timedelta
+        self,
+        account_id: str,
+        kind: Kind,
+        realm_id: str,
+        owner: str,
+        lease: timedelta,
+        *,
+        read: RunRead = RunRead.FULL,
     ) -> ImportRun:
-        """Start a run holding the lock for `lease`; raise RunInProgress with the run that holds
-        the lock (running, or failed and resumable) if there is one (R8)."""
+        """Start a run of this read holding the lock for `lease`; raise RunInProgress with the
+        run that holds the lock (running, or failed and resumable) if there is one (R8)."""
         ...
 
     async def take_over_run(

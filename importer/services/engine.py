@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from importer.domain.errors import LeaseLost, RunInProgress, StoreError
+from importer.domain.errors import LeaseLost, RunCancelled, RunInProgress, StoreError
 from importer.domain.messages import N_
 from importer.domain.model import Counts, Kind, NewRecord
 from importer.domain.names import display_name
@@ -28,7 +28,7 @@ from importer.domain.rules import (
     decide_page,
     refused_as_existing,
 )
-from importer.domain.runs import Checkpoint, ImportRun, RunStatus
+from importer.domain.runs import Checkpoint, ImportRun, RunRead, RunStatus
 from importer.ports.imports import ImportStore
 from importer.ports.source import RecordSource
 from importer.services.batches import Batch, batches
@@ -104,10 +104,15 @@ def _plan(
     return _Plan(decision, records, held)
 
 
+# Why an operator's cancel ended a run (its error, as run lists show it).
+CANCELLED = N_("cancelled by an operator")
 # Why a run of the company the account was connected to before is ended, not resumed.
-OTHER_COMPANY = (
+OTHER_COMPANY = N_(
     "not resumed: the account is now connected to another QuickBooks company ({realm_id})"
 )
+# Why a run that read some records by Id (auto-import) is ended, not resumed: its position
+# counts in its own list of Ids, which means nothing to any other import.
+BY_ID_NOT_RESUMED = N_("not resumed: it read only some records, and another import began")
 
 
 class ImportEngine:
@@ -142,17 +147,22 @@ class ImportEngine:
         source: RecordSource,
         *,
         on_progress: ProgressListener | None = None,
+        read: RunRead = RunRead.FULL,
     ) -> ImportRun:
         """Import one kind for one account; raise RunInProgress if a live run holds it (R8).
 
-        A run left by a crash or a failure of the same company is resumed from its checkpoint;
-        one of another company is ended. The company is read only while this process holds its
-        lease (another process importing from it is waited for). While the run goes on, a
-        heartbeat renews both leases, however long a page takes (QBO's throttling waits
-        minutes); if the run is taken from this worker (an operator cancelled it), the import
-        stops with LeaseLost.
+        read says what the source reads: the whole company, or some records by Id. A full read
+        left by a crash or a failure of the same company is resumed from its checkpoint by the
+        next full read; a run that read by Id is never resumed, but ended when another import
+        begins. A read by Id leaves a full read's run alone (RunInProgress, with that run,
+        failed or not), for the next full import to resume; one of another company is ended.
+        The company is read only while this process holds its lease (another process importing
+        from it is waited for). While the run goes on, a heartbeat renews both leases, however
+        long a page takes (QBO's throttling waits minutes); if the run is taken from this worker
+        (another worker took it over), the import stops with LeaseLost; if an operator
+        cancelled it, with RunCancelled.
         """
-        state = await self._claim(account_id, kind, source.realm_id)
+        state = await self._claim(account_id, kind, source.realm_id, read)
         run = state.run
         RUN_ID.set(run.id)
         try:
@@ -164,7 +174,9 @@ class ImportEngine:
                 self._read_company(state, account_id, kind, source, on_progress),
             )
             return await self._store.finish_run(run.id, self._owner, RunStatus.SUCCEEDED)
-        except LeaseLost:
+        except LeaseLost as lost:
+            if await self._cancelled(run.id):
+                raise RunCancelled(CANCELLED) from lost
             raise
         except asyncio.CancelledError:
             # Stopped on purpose (shutdown, Ctrl-C): let the next worker take over at once.
@@ -172,7 +184,8 @@ class ImportEngine:
             raise
         except Exception as error:
             # Kept for the next import to resume (the store keeps a failed run's lock).
-            await asyncio.shield(self._fail(run.id, error))
+            if not await asyncio.shield(self._fail(run.id, error)):
+                raise RunCancelled(CANCELLED) from error
             raise
 
     async def _read_company(
@@ -230,29 +243,42 @@ class ImportEngine:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await counting  # a failure the import's own error already tells
 
-    async def _claim(self, account_id: str, kind: Kind, realm_id: str) -> _RunState:
+    async def _claim(self, account_id: str, kind: Kind, realm_id: str, read: RunRead) -> _RunState:
         """Begin a run, or take over the one holding the lock: the store judges, by its clock,
         whether that one is failed or stale (one compare-and-set on what was seen)."""
         for _ in range(3):
             try:
                 run = await self._store.begin_run(
-                    account_id, kind, realm_id, self._owner, self._lease
+                    account_id, kind, realm_id, self._owner, self._lease, read=read
                 )
                 return _RunState(run, resumed=False)
             except RunInProgress as busy:
                 seen = busy.run
             gone = owner_is_gone(seen.owner)
-            if seen.realm_id == realm_id:
+            if seen.realm_id != realm_id:
+                # Left by the company the account was connected to before: its checkpoint means
+                # nothing to this one. Ended (if it is not live), then this import begins anew.
+                await self._store.end_run(
+                    seen, OTHER_COMPANY.format(realm_id=realm_id), owner_gone=gone
+                )
+                log.warning(
+                    "ended import %s of another QuickBooks company (%s)", seen.id, seen.realm_id
+                )
+            elif seen.read is RunRead.BY_ID:
+                # Its position is an index into its own list of Ids: ended (if it is not live),
+                # then this import begins anew (a read by Id is short; what it imported is
+                # already imported).
+                await self._store.end_run(seen, BY_ID_NOT_RESUMED, owner_gone=gone)
+                log.info("ended import %s, which read some records by Id", seen.id)
+            elif read is RunRead.FULL:
                 run = await self._store.take_over_run(
                     seen, self._owner, self._lease, owner_gone=gone
                 )
                 return _RunState(run, True, run.counts.copy(), run.pages, run.total)
-            # Left by the company the account was connected to before: its checkpoint means
-            # nothing to this one. Ended (if it is not live), then this import begins anew.
-            await self._store.end_run(
-                seen, OTHER_COMPANY.format(realm_id=realm_id), owner_gone=gone
-            )
-            log.warning("ended import %s of another QuickBooks company (%s)", seen.id, realm_id)
+            else:
+                # A full read, live or waiting to be resumed: a read by Id neither resumes it
+                # nor ends it; the next full import goes on from its checkpoint.
+                raise RunInProgress(seen)
         raise StoreError(
             N_("could not start an import of {kind}: the lock kept changing"), kind=kind.noun
         )
@@ -302,11 +328,25 @@ class ImportEngine:
                     "could not renew the lease of QuickBooks company %s: %s", realm_id, error
                 )
 
-    async def _fail(self, run_id: str, error: Exception) -> None:
+    async def _fail(self, run_id: str, error: Exception) -> bool:
+        """Record the failure; return False if an operator had cancelled the run meanwhile."""
         try:
             await self._store.finish_run(run_id, self._owner, RunStatus.FAILED, str(error))
-        except StoreError as unrecorded:  # LeaseLost included: the run is someone else's
+        except LeaseLost as unrecorded:  # the run is someone else's, or was cancelled
+            if await self._cancelled(run_id):
+                return False
             log.warning("could not record the failure of import %s: %s", run_id, unrecorded)
+        except StoreError as unrecorded:
+            log.warning("could not record the failure of import %s: %s", run_id, unrecorded)
+        return True
+
+    async def _cancelled(self, run_id: str) -> bool:
+        """Tell whether an operator ended the run (cancel_run), as opposed to a take-over."""
+        try:
+            run = await self._store.get_run(run_id)
+        except StoreError:
+            return False
+        return run is not None and run.status is RunStatus.FAILED and run.error == CANCELLED
 
     async def _import_pages(
         self,

@@ -14,6 +14,7 @@ from importer.domain.errors import (
     QboError,
     ReadableError,
     ReconnectNeeded,
+    RunCancelled,
     RunInProgress,
     ServerError,
     ThrottledError,
@@ -21,16 +22,14 @@ from importer.domain.errors import (
 from importer.domain.messages import Text
 from importer.domain.model import Account, Counts, Kind
 from importer.domain.plans import Plans
-from importer.domain.runs import ImportRun
+from importer.domain.runs import ImportRun, RunRead
 from importer.ports.clock import Clock, utcnow
 from importer.ports.runs import RunStore
 from importer.ports.source import PauseListener, RecordSource
-from importer.services.engine import ImportEngine, Progress, ProgressListener
+from importer.services.engine import CANCELLED, ImportEngine, Progress, ProgressListener
 
 log = logging.getLogger(__name__)
 
-# Why an operator's cancel ended a run (its error, as run lists show it).
-CANCELLED = "cancelled by an operator"
 
 # The words that name what to import, in English and Spanish, as commands take them.
 KIND_WORDS: dict[str, tuple[Kind, ...]] = {
@@ -54,6 +53,8 @@ class KindOutcome:
     error: str | None = None
     # The failure may pass by itself (QuickBooks down or throttled): trying later can help.
     retryable: bool = False
+    # QuickBooks limited requests (429) beyond the run's retries, rather than not answering.
+    throttled: bool = False
     resumed: bool = False
     # The error as a message, for a reader in any language (error is its English sentence).
     problem: Text | None = field(default=None, repr=False)
@@ -72,7 +73,9 @@ class KindOutcome:
             return {"status": "not_run", "reason": str(self.not_run)}
         run = self.run or self.running
         counts = run.counts if run else Counts()
-        status = "running" if self.running else (run.status.value if run else "failed")
+        # A run holding the kind: running, or (met by an auto-import) a full import's that
+        # stopped and waits to be resumed.
+        status = run.status.value if run else "failed"
         return {
             "status": status,
             "run_id": run.id if run else None,
@@ -207,6 +210,7 @@ class ImportService:
         await self._require_plan(account)
         pause = _Pause(account, self._clock, on_progress)
         source = await self._sources.source_for(account.id, record_ids, on_pause=pause.begin)
+        read = RunRead.FULL if record_ids is None else RunRead.BY_ID
         done = dict(finished or {})
         report = ImportReport(
             account,
@@ -223,14 +227,17 @@ class ImportService:
 
             kind = outcome.kind
             try:
-                outcome.run = await self._engine.run(account.id, kind, source, on_progress=listen)
+                outcome.run = await self._engine.run(
+                    account.id, kind, source, on_progress=listen, read=read
+                )
             except RunInProgress as busy:
                 outcome.running = busy.run
-            except QboError as error:
+            except (QboError, RunCancelled) as error:
                 outcome.error = str(error)
                 outcome.problem = error.text
                 outcome.needs_reconnect = isinstance(error, ReconnectNeeded)
                 outcome.retryable = isinstance(error, ServerError | ThrottledError)
+                outcome.throttled = isinstance(error, ThrottledError)
                 latest = await self._runs.list_runs(account.id, kind, limit=1)
                 outcome.run = latest[0] if latest else None
             finally:

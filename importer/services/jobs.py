@@ -179,6 +179,9 @@ class LogNotifier:
     async def job_progress(self, job: Job, progress: Mapping[str, Any]) -> None:
         """Say nothing: progress is kept on the job (`jobs list`)."""
 
+    async def job_waiting(self, job: Job, *, throttled: bool) -> None:
+        """Say nothing: the worker's line says when the job is tried again, and why."""
+
     async def job_finished(self, job: Job) -> None:
         """Log one line per finished job, with its counts per kind."""
         outcome = job.outcome or {}

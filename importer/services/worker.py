@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from importer.domain.errors import (
+    ConfigurationError,
     LeaseLost,
     QboError,
     ReconnectNeeded,
@@ -267,24 +268,38 @@ class Worker:
             return await self._finish(job, JobStatus.SUCCEEDED, None, outcome)
         if report.running:
             busy = next(o for o in report.outcomes if o.running is not None)
-            reason = Text(
-                N_("an import of {kind} was already running; it goes on"),
-                {"kind": busy.kind.noun},
-            )
+            assert busy.running is not None
+            if busy.running.status is RunStatus.FAILED:
+                # A full import that stopped: auto-import leaves it for the next one to resume.
+                reason = Text(
+                    N_(
+                        "an import of {kind} stopped before it finished and waits to be "
+                        "resumed; importing {kind} again goes on from where it stopped"
+                    ),
+                    {"kind": busy.kind.noun},
+                )
+            else:
+                reason = Text(
+                    N_("an import of {kind} was already running; it goes on"),
+                    {"kind": busy.kind.noun},
+                )
             return await self._finish(job, JobStatus.FAILED, reason, outcome)
         failed = [o for o in report.outcomes if o.error is not None or o.run is None]
         reason = joined(
             [Text(N_("{kind}: {reason}"), {"kind": o.kind.noun, "reason": _why(o)}) for o in failed]
         )
         if all(o.retryable for o in failed):
-            return await self._retry(job, reason, outcome)
+            return await self._retry(
+                job, reason, outcome, throttled=all(o.throttled for o in failed)
+            )
         return await self._finish(job, JobStatus.FAILED, _next_step(reason, failed), outcome)
 
     async def _after_error(self, job: Job, error: BaseException) -> Job:
         if isinstance(error, LeaseLost):
             raise error
         if isinstance(error, ServerError | ThrottledError | StoreError):
-            return await self._retry(job, error.text, None)
+            throttled = isinstance(error, ThrottledError)
+            return await self._retry(job, error.text, None, throttled=throttled)
         if isinstance(error, ReconnectNeeded):
             reason = Text(
                 N_("{reason}: run `invoice2go connect` or use Reconnect in Slack"),
@@ -293,6 +308,10 @@ class Worker:
             return await self._finish(job, JobStatus.FAILED, reason, None)
         if isinstance(error, UserError | QboError):
             return await self._finish(job, JobStatus.FAILED, error.text, None)
+        if isinstance(error, ConfigurationError):
+            # This process is set up wrong: trying again here would fail the same way.
+            log.error("job %s failed: %s", job.id, error)
+            return await self._finish(job, JobStatus.FAILED, error.text, None)
         log.error("job %s failed unexpectedly", job.id, exc_info=error)
         reason = Text(
             N_("the import failed unexpectedly ({error}); it can be tried again"),
@@ -300,7 +319,14 @@ class Worker:
         )
         return await self._finish(job, JobStatus.FAILED, reason, None)
 
-    async def _retry(self, job: Job, reason: Text, outcome: Mapping[str, Any] | None) -> Job:
+    async def _retry(
+        self,
+        job: Job,
+        reason: Text,
+        outcome: Mapping[str, Any] | None,
+        *,
+        throttled: bool = False,
+    ) -> Job:
         if job.attempts >= MAX_ATTEMPTS:
             message = Text(
                 N_(
@@ -312,7 +338,9 @@ class Worker:
             return await self._finish(job, JobStatus.FAILED, message, outcome)
         due = self._clock() + retry_delay(job.attempts)
         log.info("job %s will be tried again at %s: %s", job.id, due.isoformat(), reason)
-        return await self._queue.requeue_job(job.id, self.owner, due, reason)
+        waiting = await self._queue.requeue_job(job.id, self.owner, due, reason)
+        await self._notifier.job_waiting(waiting, throttled=throttled)
+        return waiting
 
     async def _finish(
         self, job: Job, status: JobStatus, error: Text | None, outcome: Mapping[str, Any] | None

@@ -10,7 +10,7 @@ from typing import Any
 
 from importer.domain.connections import QboConnection, TokenSet
 from importer.domain.model import Account, Counts, Kind, NewRecord, Record
-from importer.domain.runs import ImportRun, RunStatus
+from importer.domain.runs import ImportRun, RunRead, RunStatus
 from storage.connections import connection_from_doc, connection_to_doc, tokens_to_doc
 
 Doc = dict[str, Any]
@@ -104,6 +104,7 @@ def run_doc(run: ImportRun, lock: str) -> Doc:
         "next_position": None,
         "error": None,
         "lock": lock,
+        "read": run.read.value,
     }
 
 
@@ -124,6 +125,7 @@ def run_from(doc: Doc) -> ImportRun:
         pages=doc.get("pages", 0),
         next_position=doc.get("next_position"),
         error=doc.get("error"),
+        read=RunRead(doc.get("read", RunRead.FULL)),
     )
 
 

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
 from importer.domain.messages import N_
 from importer.domain.model import Kind, Skipped, SkipReason
-from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
+from importer.domain.runs import Checkpoint, ImportRun, RunRead, RunStatus, run_lock
 from storage.mongo.core import MongoCore
 from storage.mongo.documents import Doc, lease_from_now, literal, run_doc, run_from, utc
 from storage.runs import LOST, new_run
@@ -36,14 +36,21 @@ class RunsMixin(MongoCore):
         return LeaseLost(LOST.format(run_id=run_id))
 
     async def begin_run(
-        self, account_id: str, kind: Kind, realm_id: str, owner: str, lease: timedelta
+        self,
+        account_id: str,
+        kind: Kind,
+        realm_id: str,
+        owner: str,
+        lease: timedelta,
+        *,
+        read: RunRead = RunRead.FULL,
     ) -> ImportRun:
         """Start a run; raise RunInProgress with the run holding the lock if there is one (R8)."""
         lock = run_lock(account_id, kind)
         runs = self.database["import_runs"]
         for _ in range(3):
             now = self._now()
-            run = new_run(account_id, kind, realm_id, owner, now, now)
+            run = new_run(account_id, kind, realm_id, owner, now, now, read)
             fields = run_doc(run, lock)
             del fields["lease_expires_at"]
             self._trip()

@@ -10,7 +10,7 @@ from typing import Any
 from importer.domain.errors import LeaseLost, RunInProgress, StoreError
 from importer.domain.messages import N_
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
-from importer.domain.runs import Checkpoint, ImportRun, RunStatus, run_lock
+from importer.domain.runs import Checkpoint, ImportRun, RunRead, RunStatus, run_lock
 from storage.runs import LOST, new_run
 from storage.sqlite.core import SqliteCore
 from storage.sqlite.schema import (
@@ -26,7 +26,7 @@ class RunsMixin(SqliteCore):
 
     _RUN_COLUMNS = (
         "id, account_id, kind, realm_id, status, owner, lease_expires_at, started_at, "
-        "finished_at, counts, total, pages, next_position, error"
+        "finished_at, counts, total, pages, next_position, error, read"
     )
 
     @staticmethod
@@ -46,6 +46,7 @@ class RunsMixin(SqliteCore):
             pages=row[11],
             next_position=row[12],
             error=row[13],
+            read=RunRead(row[14]),
         )
 
     def _select_run(self, conn: sqlite3.Connection, run_id: str) -> ImportRun | None:
@@ -55,10 +56,17 @@ class RunsMixin(SqliteCore):
         return None if row is None else self._run(row)
 
     async def begin_run(
-        self, account_id: str, kind: Kind, realm_id: str, owner: str, lease: timedelta
+        self,
+        account_id: str,
+        kind: Kind,
+        realm_id: str,
+        owner: str,
+        lease: timedelta,
+        *,
+        read: RunRead = RunRead.FULL,
     ) -> ImportRun:
         now = self._clock()
-        run = new_run(account_id, kind, realm_id, owner, now + lease, now)
+        run = new_run(account_id, kind, realm_id, owner, now + lease, now, read)
         lock = run_lock(account_id, kind)
 
         def work(conn: sqlite3.Connection) -> ImportRun:
@@ -69,7 +77,7 @@ class RunsMixin(SqliteCore):
                 raise RunInProgress(self._run(row))
             conn.execute(
                 f"INSERT INTO import_runs ({self._RUN_COLUMNS}, lock) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, 0, NULL, NULL, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, 0, NULL, NULL, ?, ?)",
                 (
                     run.id,
                     account_id,
@@ -80,6 +88,7 @@ class RunsMixin(SqliteCore):
                     iso_time(run.lease_expires_at),
                     iso_time(run.started_at),
                     to_json(run.counts.as_dict()),
+                    read.value,
                     lock,
                 ),
             )

@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS import_runs (
     pages INTEGER NOT NULL DEFAULT 0,
     next_position TEXT,
     error TEXT,
-    lock TEXT UNIQUE
+    lock TEXT UNIQUE,
+    read TEXT NOT NULL DEFAULT 'full'
 );
 CREATE INDEX IF NOT EXISTS import_runs_account ON import_runs (account_id, started_at);
 CREATE TABLE IF NOT EXISTS import_skips (
@@ -118,7 +119,10 @@ CREATE TABLE IF NOT EXISTS store_meta (
 
 # Columns added after a table was first made: (table, column, definition). CREATE TABLE IF NOT
 # EXISTS leaves an older table as it is, so migrate() adds each one that is missing.
-ADDED_COLUMNS = [("import_skips", "existing_name", "TEXT")]
+ADDED_COLUMNS = [
+    ("import_skips", "existing_name", "TEXT"),
+    ("import_runs", "read", "TEXT NOT NULL DEFAULT 'full'"),
+]
 
 
 def add_missing_columns(conn: sqlite3.Connection) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import msgspec
 import pytest
 
 from benchmarks.synthetic import SyntheticSource, synthetic_customer
-from importer.domain.errors import LeaseLost, RunInProgress
+from importer.domain.errors import RunCancelled, RunInProgress
 from importer.domain.model import Kind, NewRecord, Skipped, SkipReason
 from importer.domain.names import name_key
 from importer.domain.runs import ImportRun, RunStatus
@@ -334,16 +335,23 @@ async def test_a_failed_import_is_resumed_by_the_next_one_as_one_run(store: Sqli
     assert [r.id for r in await store.list_runs(account_id)] == [failed.id]
 
 
-async def test_a_failed_run_of_another_company_is_ended_not_resumed(store: SqliteStore) -> None:
+async def test_a_failed_run_of_another_company_is_ended_not_resumed(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+) -> None:
     account_id = await new_account(store)
     with pytest.raises(RuntimeError):
         await ImportEngine(store).run(
             account_id, Kind.CLIENTS, FailingSource(customers=30, page_size=10, realm_id="old")
         )
 
-    fresh = await ImportEngine(store).run(
-        account_id, Kind.CLIENTS, SyntheticSource(customers=30, page_size=10, realm_id="new")
-    )
+    with caplog.at_level(logging.WARNING, logger="importer.services.engine"):
+        fresh = await ImportEngine(store).run(
+            account_id, Kind.CLIENTS, SyntheticSource(customers=30, page_size=10, realm_id="new")
+        )
+
+    # The log names the company whose run was ended, not the one imported now.
+    [warning] = [r.getMessage() for r in caplog.records if "another QuickBooks" in r.getMessage()]
+    assert "(old)" in warning
 
     assert fresh.status is RunStatus.SUCCEEDED
     assert fresh.realm_id == "new"
@@ -458,7 +466,7 @@ async def test_a_cancelled_run_stops_its_worker_while_it_waits(store: SqliteStor
     await first_page_written.wait()
     cancelled = await store.cancel_run(account_id, Kind.CLIENTS, "cancelled by an operator")
 
-    with pytest.raises(LeaseLost):
+    with pytest.raises(RunCancelled):
         await asyncio.wait_for(importing, timeout=20)
     assert source_closed.is_set()
     assert cancelled is not None

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from benchmarks.synthetic import SyntheticSource
-from importer.domain.errors import LeaseLost
 from importer.domain.model import Account, Kind
 from importer.domain.plans import Plans
 from importer.domain.runs import RunStatus
 from importer.ports.source import PauseListener, RecordSource
-from importer.services.engine import ImportEngine, Progress
-from importer.services.imports import CANCELLED, ImportService
+from importer.services.engine import CANCELLED, ImportEngine, Progress
+from importer.services.imports import ImportService
 from storage.sqlite import SqliteStore
 
 
@@ -99,8 +98,12 @@ async def test_cancel_stops_a_live_worker(store: SqliteStore) -> None:
 
     cancelled = await operator.cancel(account, Kind.CLIENTS)
 
-    with pytest.raises(LeaseLost):
-        await asyncio.wait_for(importing, timeout=20)
+    report = await asyncio.wait_for(importing, timeout=20)
+
+    [outcome] = report.outcomes
+    assert (outcome.error, outcome.retryable) == ("cancelled by an operator", False)
     assert cancelled is not None
+    assert outcome.run is not None
+    assert outcome.run.id == cancelled.id
     assert cancelled.counts.imported == 10
     assert await store.count_records(account.id, Kind.CLIENTS) == 10

@@ -8,7 +8,7 @@ import pytest
 
 from importer.domain.errors import LeaseLost, RunInProgress
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
-from importer.domain.runs import MAX_SKIPPED_NAME, Checkpoint, RunStatus
+from importer.domain.runs import MAX_SKIPPED_NAME, Checkpoint, RunRead, RunStatus
 from importer.ports.store import Store
 from tests.storage.conftest import Clock
 
@@ -101,6 +101,28 @@ async def test_a_failed_run_keeps_the_lock_and_is_resumed_from_its_checkpoint(
     done = await store.finish_run(run.id, "worker-b", RunStatus.SUCCEEDED)
     assert done.status is RunStatus.SUCCEEDED
     assert (await store.begin_run(account_id, CLIENTS, "realm-1", "worker-c", MINUTE)).pages == 0
+
+
+async def test_a_run_keeps_what_it_reads_through_failure_and_take_over(
+    store: Store, account_id: str
+) -> None:
+    by_id = await store.begin_run(
+        account_id, CLIENTS, "realm-1", "worker-a", MINUTE, read=RunRead.BY_ID
+    )
+    await store.save_checkpoint(by_id.id, "worker-a", Checkpoint(1, "1000", Counts(imported=9)))
+    failed = await store.finish_run(by_id.id, "worker-a", RunStatus.FAILED, "QBO down")
+
+    with pytest.raises(RunInProgress) as held:
+        await store.begin_run(account_id, CLIENTS, "realm-1", "worker-b", MINUTE)
+    assert held.value.run.read is RunRead.BY_ID
+    assert (await store.get_run(failed.id)) == failed
+    assert failed.read is RunRead.BY_ID
+    taken = await store.take_over_run(held.value.run, "worker-b", MINUTE)
+    assert (taken.read, taken.next_position) == (RunRead.BY_ID, "1000")
+    full = await store.begin_run(account_id, ITEMS, "realm-1", "worker-a", MINUTE)
+    assert full.read is RunRead.FULL
+    listed = {run.id: run.read for run in await store.list_runs(account_id)}
+    assert listed == {by_id.id: RunRead.BY_ID, full.id: RunRead.FULL}
 
 
 async def test_take_over_is_compare_and_set(store: Store, account_id: str, clock: Clock) -> None:

@@ -23,7 +23,7 @@ from importer.domain.errors import (
     StoreError,
 )
 from importer.domain.model import Counts, Kind, NewRecord, Skipped, SkipReason
-from importer.domain.runs import Checkpoint
+from importer.domain.runs import Checkpoint, RunRead
 from storage.sqlite import SqliteStore, sqlite_path
 from storage.sqlite.core import store_error
 from tests.storage.conftest import Clock, new
@@ -191,6 +191,30 @@ async def test_a_database_made_before_company_leases_is_behind_until_migrated(
     assert "run invoice2go migrate" in behind
     assert await store.readiness() is None
     assert await store.take_company_lease("realm-1", "host:1:a", timedelta(minutes=1)) is None
+    await store.close()
+
+
+async def test_runs_of_a_database_made_before_reads_were_told_apart_are_full_reads(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "v4.db"
+    made = SqliteStore(path, clock=clock)
+    await made.migrate()
+    account = await made.create_account("Acme", "premium")
+    run = await made.begin_run(account.id, Kind.CLIENTS, "realm-1", "w", timedelta(seconds=60))
+    await made.close()
+    with contextlib.closing(sqlite3.connect(path)) as old, old:
+        old.execute("ALTER TABLE import_runs DROP COLUMN read")
+        old.execute("PRAGMA user_version = 4")
+
+    store = SqliteStore(path, clock=clock)
+    behind = await store.readiness()
+    await store.migrate()
+
+    assert behind is not None
+    kept = await store.get_run(run.id)
+    assert kept is not None
+    assert kept.read is RunRead.FULL
     await store.close()
 
 
