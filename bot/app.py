@@ -25,6 +25,7 @@ from bot.install import InstallPages, callback_options
 from bot.installations import InstallationStore, OAuthStates
 from bot.listeners import register_all
 from bot.people import People
+from i18n import LOCALES, _
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ def build_app(
         # Bolt takes an AsyncAuthorize here though its signature names only plain functions.
         authorize=cast(Callable[..., Awaitable[AuthorizeResult]] | None, authorize),
         raise_error_for_unhandled_request=False,
+        user_facing_authorize_error_message=not_installed(config),
     )
     if config.oauth:
         app.enable_token_revocation_listeners()
@@ -117,3 +119,22 @@ def mount(web_app: web.Application, bolt: AsyncApp, config: SlackConfig) -> None
 
         web_app.router.add_get("/slack/install", install)
         web_app.router.add_get("/slack/oauth_redirect", oauth_redirect)
+
+
+def not_installed(config: SlackConfig) -> str:
+    """What a person reads when their workspace's installation is gone (uninstalled, tokens
+    revoked): Slack's request says nothing of their language, so every language says it."""
+    link = (
+        f"<{config.public_url.rstrip('/')}/slack/install>"
+        if config.public_url
+        else "/slack/install"
+    )
+    return "\n".join(
+        _(
+            ":warning: invoice2go is no longer installed in this workspace: an admin can add it "
+            "again at {link}.",
+            locale,
+            link=link,
+        )
+        for locale in LOCALES
+    )

@@ -114,6 +114,16 @@ async def test_uninstalling_or_revoking_forgets_the_workspace_tokens(
     assert await world.services.bot_tokens().for_team(TEAM) is None
     # What was imported stays: the account is still there for a new install.
     assert await world.services.store.get_workspace(TEAM) is not None
+    # A command typed meanwhile is told how to get the app back, in each language we speak.
+    status, _ = await world.command("ayuda", user="U9")
+    (told,) = world.slack.hooks
+    assert status == 200
+    assert told["text"].splitlines() == [
+        ":warning: invoice2go is no longer installed in this workspace: an admin can add it "
+        "again at <https://invoice2go.example/slack/install>.",
+        ":warning: invoice2go ya no está instalado en este espacio de trabajo: un administrador "
+        "puede añadirlo de nuevo en <https://invoice2go.example/slack/install>.",
+    ]
 
 
 async def test_one_workspace_with_a_bot_token_needs_no_install(world: SlackWorld) -> None:
