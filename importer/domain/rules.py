@@ -2,8 +2,8 @@
 
 R1 existing names are skipped, R2 deleted stays deleted, R4 the lower QBO Id wins among
 duplicates inside QBO, R5 inactive, unsupported and invalid records (a bad name, or a price
-money cannot hold) are not imported, R9 a QBO record imported once is not imported again under
-a new name.
+money cannot hold: each its own reason) are not imported, R9 a QBO record imported once is not
+imported again under a new name.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def precheck(kind: Kind, candidate: Candidate) -> SkipReason | None:
     if not is_valid_name(candidate.name, candidate.key):
         return SkipReason.INVALID
     if kind is Kind.ITEMS and not fits_money(candidate.fields.get("unit_price")):
-        return SkipReason.INVALID
+        return SkipReason.INVALID_PRICE
     if kind is Kind.ITEMS and candidate.item_type in UNSUPPORTED_ITEM_TYPES:
         return SkipReason.UNSUPPORTED
     if not candidate.active:

@@ -186,6 +186,19 @@ PRECHECK = [
     (Kind.CLIENTS, Candidate("18", "Tab\tinside"), None),
     (Kind.ITEMS, Candidate("19", "Two\nlines"), None),
     (Kind.CLIENTS, Candidate("20", "No\u00a0break space"), None),
+    # A price money cannot hold is its own reason; a bad name is named first.
+    (
+        Kind.ITEMS,
+        Candidate("21", "Huge", fields={"unit_price": "1E+300"}),
+        SkipReason.INVALID_PRICE,
+    ),
+    (
+        Kind.ITEMS,
+        Candidate("22", "Words", fields={"unit_price": "twelve"}),
+        SkipReason.INVALID_PRICE,
+    ),
+    (Kind.ITEMS, Candidate("23", "", fields={"unit_price": "1E+300"}), SkipReason.INVALID),
+    (Kind.ITEMS, Candidate("24", "Fine", fields={"unit_price": "999999999999999.99"}), None),
 ]
 
 
@@ -335,6 +348,7 @@ def test_counts_round_trip_with_every_reason() -> None:
         "inactive": 1,
         "unsupported": 0,
         "invalid": 1,
+        "invalid_price": 0,
         "already_imported": 0,
     }
     assert Counts.from_dict(data).as_dict() == data
