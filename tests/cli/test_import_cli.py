@@ -122,6 +122,23 @@ async def test_an_item_skipped_for_its_price_is_said_so_not_called_a_bad_name(
     assert spanish.json()["items"]["skipped"]["invalid"] == 1
 
 
+async def test_a_new_customer_with_a_renamed_customers_old_name_finds_it_existing(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await connected_account(cli, simulator, "Acme")
+    assert (await cli("import", "--account", "Acme", "clients")).code == 0
+    simulator.company.rename("Customer", "1", "Amy Bird Sanctuary (renamed)")
+    simulator.company.add_customer("Amy's Bird Sanctuary")
+
+    again = await cli("import", "--account", "Acme", "clients")
+
+    assert again.code == 0, again.err
+    assert again.out.strip() == (
+        "Clients: 0 imported; 29 skipped: the name already exists; "
+        "1 skipped: already imported under another name"
+    )
+
+
 async def test_a_client_renamed_in_quickbooks_is_not_imported_again(
     cli: Cli, simulator: Simulator
 ) -> None:
