@@ -104,7 +104,9 @@ def usable(connection: QboConnection | None) -> QboConnection:
     if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
         raise NotConnected(N_("this account is not connected to QuickBooks; connect it first"))
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        raise ReconnectNeeded(connection.status_reason or RECONNECT_REASON)
+        raise ReconnectNeeded(
+            connection.status_reason or RECONNECT_REASON, realm_id=connection.realm_id
+        )
     return connection
 
 
