@@ -44,7 +44,7 @@ class RunsMixin(MongoCore):
     """
 
     def _lost(self, run_id: str) -> LeaseLost:
-        return LeaseLost(LOST.format(run_id=run_id))
+        return LeaseLost(LOST, run_id=run_id)
 
     async def begin_run(
         self, account_id: str, kind: Kind, realm_id: str, owner: str, lease: timedelta

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from i18n import explain
 from importer.domain.errors import ServerError
 from importer.domain.model import Kind, SkipReason
 from importer.domain.rules import precheck
@@ -169,3 +170,28 @@ def test_a_price_no_decimal_can_hold_spoils_only_its_own_item() -> None:
     ]
     assert reasons == [None, SkipReason.INVALID_PRICE, None, SkipReason.INVALID_PRICE]
     assert candidates[0].fields["unit_price"] == "275"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [("text", "no es JSON"), ("null", "QueryResponse no es un objeto")],
+)
+async def test_an_unreadable_count_is_told_in_the_readers_language(
+    make_world: MakeWorld, body: str, problem: str
+) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    client = await process.client_for(account.id)
+    world.sim.inject(f"badbody={body}@1~always")
+
+    with pytest.raises(ServerError) as failed:
+        await client.count("Customer")
+
+    spanish = explain(failed.value, "es")
+    assert spanish.startswith(
+        f"QuickBooks envió una respuesta que no se pudo leer al contar los registros ({problem})"
+    ), spanish
+    assert str(failed.value).startswith(
+        "QuickBooks sent an answer that could not be read while counting records ("
+    )
