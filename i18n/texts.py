@@ -63,6 +63,13 @@ def skipped(reason: SkipReason, n: int, locale: str) -> str:
             n,
             locale,
         )
+    if reason is SkipReason.INVALID_PRICE:
+        return ngettext(
+            "{n} skipped: price not a number, too large or too precise",
+            "{n} skipped: price not a number, too large or too precise",
+            n,
+            locale,
+        )
     return ngettext(
         "{n} skipped: already imported under another name",
         "{n} skipped: already imported under another name",
@@ -80,6 +87,7 @@ def reason(reason: SkipReason, locale: str) -> str:
         SkipReason.INACTIVE: _("inactive in QuickBooks", locale),
         SkipReason.UNSUPPORTED: _("type not supported", locale),
         SkipReason.INVALID: _("empty, too long or unusable name", locale),
+        SkipReason.INVALID_PRICE: _("price not a number, too large or too precise", locale),
     }
     return texts.get(reason) or _("already imported under another name", locale)
 

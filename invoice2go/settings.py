@@ -241,11 +241,15 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        problems = Texts(
-            Text(N_("{name}: {problem}"), {"name": _variable(e), "problem": _problem(e)})
-            for e in error.errors()
-        )
+        problems = Texts(_named(_variable(e), _problem(e)) for e in error.errors())
         raise SettingsError(N_("invalid configuration: {problems}"), problems=problems) from None
+
+
+def _named(name: str, problem: Text) -> Text:
+    """Return a problem led by its variable's name, unless its own sentence starts with it."""
+    if str(problem).startswith(f"{name} "):
+        return problem
+    return Text(N_("{name}: {problem}"), {"name": name, "problem": problem})
 
 
 def _variable(error: ErrorDetails) -> str:

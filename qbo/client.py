@@ -176,7 +176,7 @@ class QboClient:
                                 "({problem})"
                             ),
                             action=action,
-                            problem=str(error),
+                            problem=error.text,
                             intuit_tid=headers.get("intuit_tid"),
                             status=status,
                         )
@@ -224,9 +224,9 @@ class QboClient:
         try:
             body = json.loads(text, parse_float=json_number)
         except ValueError:
-            raise MalformedBody("not JSON") from None
+            raise MalformedBody(N_("not JSON")) from None
         if not isinstance(body, dict):
-            raise MalformedBody("not a JSON object")
+            raise MalformedBody(N_("not a JSON object"))
         # A 200 may still carry a Fault (§5.3).
         if "Fault" in body or "fault" in body:
             raise error_for(400, text.decode(), intuit_tid=headers.get("intuit_tid"), action=action)
@@ -281,11 +281,11 @@ class QboClient:
         def total(text: bytes, headers: Mapping[str, str], action: str) -> int:
             found = self._query_response(text, headers, action).get("totalCount", 0)
             if not isinstance(found, int) or isinstance(found, bool) or found < 0:
-                raise MalformedBody(f"totalCount is {found!r}")
+                raise MalformedBody(N_("totalCount is {found}"), found=repr(found)[:80])
             return found
 
         statement = f"SELECT COUNT(*) FROM {entity} WHERE {where}"
-        return await self._call("query", {"query": statement}, "counting records", total)
+        return await self._call("query", {"query": statement}, N_("counting records"), total)
 
     async def read_all(self, entity: str, where: str = ALL_RECORDS) -> list[dict[str, Any]]:
         """Read every matching record page by page, stopping on a missing array or short page."""
@@ -340,12 +340,12 @@ class QboClient:
         ) -> dict[str, list[dict[str, Any]]]:
             responses = self._payload(text, headers, action).get("CDCResponse")
             if not isinstance(responses, list) or not all(isinstance(r, dict) for r in responses):
-                raise MalformedBody("CDCResponse is not a list of objects")
+                raise MalformedBody(N_("{key} is not a list of objects"), key="CDCResponse")
             found: dict[str, list[dict[str, Any]]] = {entity: [] for entity in entities}
             for response in responses:
                 queries = response.get("QueryResponse", [])
                 if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries):
-                    raise MalformedBody("a CDC QueryResponse is not a list of objects")
+                    raise MalformedBody(N_("a CDC QueryResponse is not a list of objects"))
                 for query in queries:
                     for entity in entities:
                         found[entity].extend(query_rows({"QueryResponse": query}, entity))
@@ -359,5 +359,5 @@ def _object(body: Mapping[str, Any], key: str) -> dict[str, Any]:
     """Return body[key], which QBO documents as an object; MalformedBody when it is not."""
     value = body.get(key)
     if not isinstance(value, dict):
-        raise MalformedBody(f"{key} is not an object")
+        raise MalformedBody(N_("{key} is not an object"), key=key)
     return value

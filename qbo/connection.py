@@ -202,7 +202,9 @@ class TokenManager:
                     account_id,
                     error.intuit_tid,
                 )
-                raise ReconnectNeeded(RECONNECT_REASON, intuit_tid=error.intuit_tid) from None
+                raise ReconnectNeeded(
+                    RECONNECT_REASON, realm_id=connection.realm_id, intuit_tid=error.intuit_tid
+                ) from None
             except TokensNotKept:
                 raise  # Intuit answered: giving the old token back would only hide the loss
             except BaseException:

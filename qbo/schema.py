@@ -18,11 +18,18 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from importer.domain.messages import N_, Text, english
+
 log = logging.getLogger(__name__)
 
 
 class MalformedBody(ValueError):
-    """A 200 answer whose body is not what QBO documents for the request."""
+    """A 200 answer whose body is not what QBO documents for the request; text says what is
+    wrong as a message (N_), shown in the reader's language."""
+
+    def __init__(self, message: str, /, **values: Any) -> None:
+        super().__init__(english(message, values))
+        self.text = Text(message, values)
 
 
 def json_number(text: str) -> Decimal:
@@ -145,11 +152,11 @@ def query_rows(page: object, entity: str) -> list[Any]:
     """Return the entity's rows of a decoded query page; MalformedBody if it is not one."""
     response = page.get("QueryResponse") if isinstance(page, dict) else None
     if not isinstance(response, dict):
-        raise MalformedBody("QueryResponse is not an object")
+        raise MalformedBody(N_("{key} is not an object"), key="QueryResponse")
     rows = response.get(entity, [])
     # Every row takes a position: one that is not a record cannot be passed over in silence.
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise MalformedBody(f"{entity} is not a list of records")
+        raise MalformedBody(N_("{entity} is not a list of records"), entity=entity)
     return rows
 
 
@@ -158,7 +165,7 @@ def _one_by_one(body: bytes, entity: str, row_type: type[Row]) -> list[Row]:
     try:
         page = json.loads(body, parse_float=json_number)
     except ValueError:
-        raise MalformedBody("not JSON") from None
+        raise MalformedBody(N_("not JSON")) from None
     return [_lenient(row, entity, row_type) for row in query_rows(page, entity)]
 
 
@@ -170,7 +177,7 @@ def decode_customers(body: bytes) -> list[Customer]:
         # Something of an unexpected shape, or a number no Decimal holds: record by record.
         return _one_by_one(body, "Customer", Customer)
     except msgspec.DecodeError:
-        raise MalformedBody("not JSON") from None
+        raise MalformedBody(N_("not JSON")) from None
 
 
 def decode_items(body: bytes) -> list[Item]:
@@ -180,4 +187,4 @@ def decode_items(body: bytes) -> list[Item]:
     except (msgspec.ValidationError, InvalidOperation):
         return _one_by_one(body, "Item", Item)
     except msgspec.DecodeError:
-        raise MalformedBody("not JSON") from None
+        raise MalformedBody(N_("not JSON")) from None

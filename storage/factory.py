@@ -24,9 +24,7 @@ def check_database_url(database_url: str) -> None:
     # Name only the scheme: the rest of a URL may hold a password.
     scheme = database_url.partition(":")[0] if ":" in database_url else database_url[:20]
     raise ConfigurationError(
-        N_(
-            "DATABASE_URL must start with sqlite:///, mongodb:// or mongodb+srv://, not {scheme!r}."
-        ),
+        N_("DATABASE_URL must start with sqlite:///, mongodb:// or mongodb+srv://, not {scheme!r}"),
         scheme=scheme,
     )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from importer.domain.messages import N_
 from importer.domain.model import Kind
 from importer.domain.runs import ImportRun, RunRead, RunStatus
 
 # What a worker that lost its run is told (LeaseLost); the command line prints it.
-LOST = (
+LOST = N_(
     "import run {run_id} was cancelled or taken over by another worker; this one stopped "
     "without writing more"
 )

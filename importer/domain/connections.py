@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from importer.domain.errors import NotConnected, ReconnectNeeded, UserError
+from importer.domain.errors import InvalidValue, NotConnected, ReconnectNeeded
 from importer.domain.messages import N_
 
 RECONNECT_REASON = N_(
@@ -20,11 +20,11 @@ _REALM_ID = re.compile(r"[0-9]{1,32}")
 
 
 def checked_realm_id(realm_id: str) -> str:
-    """Return a QBO company id (realmId) without surrounding spaces, or raise UserError."""
+    """Return a QBO company id (realmId) without surrounding spaces, or raise InvalidValue."""
     realm = realm_id.strip()
     if not _REALM_ID.fullmatch(realm):
         shown = realm_id if len(realm_id) <= 40 else realm_id[:40] + "…"
-        raise UserError(
+        raise InvalidValue(
             N_(
                 "{shown!r} is not a QuickBooks company id (realm id): it is digits only, "
                 "for example 9341455130166501"
@@ -104,7 +104,9 @@ def usable(connection: QboConnection | None) -> QboConnection:
     if connection is None or connection.status is ConnectionStatus.DISCONNECTED:
         raise NotConnected(N_("this account is not connected to QuickBooks; connect it first"))
     if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        raise ReconnectNeeded(connection.status_reason or RECONNECT_REASON)
+        raise ReconnectNeeded(
+            connection.status_reason or RECONNECT_REASON, realm_id=connection.realm_id
+        )
     return connection
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from importer.domain.jobs import Job
 from importer.domain.messages import N_, OneOf, Text, english
+from importer.domain.names import has_tab_or_line_break, is_valid_name
 from importer.domain.runs import ImportRun
 
 
@@ -48,10 +49,16 @@ class NoSuchAccount(UserError):
     """No account has that name."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(
-            N_("No account named {name!r}. Create it with: invoice2go accounts create {name!r}"),
-            name=name,
-        )
+        # Offer to create it only under a name accounts create would take (R5's name rules).
+        if is_valid_name(name) and not has_tab_or_line_break(name):
+            super().__init__(
+                N_(
+                    "No account named {name!r}. Create it with: invoice2go accounts create {name!r}"
+                ),
+                name=name,
+            )
+        else:
+            super().__init__(N_("No account named {name!r}."), name=name)
         self.name = name
 
 
@@ -204,7 +211,21 @@ class InvalidGrant(TokenError):
 
 
 class ReconnectNeeded(QboError):
-    """The QBO connection must be authorised again by an admin."""
+    """The QBO connection must be authorised again by an admin; realm_id is the company it was
+    connected to, when known (a reconnect hint names it)."""
+
+    def __init__(
+        self,
+        message: str,
+        /,
+        *,
+        realm_id: str | None = None,
+        intuit_tid: str | None = None,
+        status: int | None = None,
+        **values: Any,
+    ) -> None:
+        super().__init__(message, intuit_tid=intuit_tid, status=status, **values)
+        self.realm_id = realm_id
 
 
 class NotConnected(QboError):

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from importer.domain.errors import InvalidValue
 from importer.domain.messages import N_
+from importer.domain.money import MAX_DIGITS, MAX_WHOLE_DIGITS, fits_money
 from importer.domain.names import (
     MAX_NAME_LENGTH,
     display_name,
@@ -53,14 +54,30 @@ def checked_currency(code: str) -> str:
 
 
 def parsed_price(text: str) -> Decimal:
-    """Return a typed unit price as QBO keeps one: any finite decimal, negative for discounts."""
+    """Return a typed unit price as QBO keeps one, negative for discounts; refuse one money cannot
+    hold (money.fits_money), which an import would skip as invalid (R5)."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite():
         raise InvalidValue(N_("not a price: {text!r} (use digits, e.g. 12.50)"), text=text)
+    if not fits_money(value):
+        raise InvalidValue(
+            N_(
+                "a price can have at most {whole} digits before the point and {digits} digits in "
+                "all, not {text!r}"
+            ),
+            whole=MAX_WHOLE_DIGITS,
+            digits=MAX_DIGITS,
+            text=_shortened(text.strip()),
+        )
     return value
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """Return a typed value to quote in a refusal: the start of a long one, with an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def price_text(value: Decimal) -> str:

@@ -39,6 +39,7 @@ class SkipReason(StrEnum):
     INACTIVE = "inactive"
     UNSUPPORTED = "unsupported"
     INVALID = "invalid"
+    INVALID_PRICE = "invalid_price"
     ALREADY_IMPORTED = "already_imported"
 
 

@@ -2,8 +2,8 @@
 
 R1 existing names are skipped, R2 deleted stays deleted, R4 the lower QBO Id wins among
 duplicates inside QBO, R5 inactive, unsupported and invalid records (a bad name, or a price
-money cannot hold) are not imported, R9 a QBO record imported once is not imported again under
-a new name.
+money cannot hold: each its own reason) are not imported, R9 a QBO record imported once is not
+imported again under a new name.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def precheck(kind: Kind, candidate: Candidate) -> SkipReason | None:
     if not is_valid_name(candidate.name, candidate.key):
         return SkipReason.INVALID
     if kind is Kind.ITEMS and not fits_money(candidate.fields.get("unit_price")):
-        return SkipReason.INVALID
+        return SkipReason.INVALID_PRICE
     if kind is Kind.ITEMS and candidate.item_type in UNSUPPORTED_ITEM_TYPES:
         return SkipReason.UNSUPPORTED
     if not candidate.active:
@@ -124,8 +124,17 @@ def decide_page(
     def skip(candidate: Candidate, reason: SkipReason) -> None:
         skipped.append(Skipped(candidate.qbo_id, display_name(candidate.name), reason))
 
-    for candidate in sorted(candidates, key=in_qbo_order):
-        reason = precheck(kind, candidate)
+    checked = [(c, precheck(kind, c)) for c in sorted(candidates, key=in_qbo_order)]
+    # What each record of this page is called now, if it takes part (R4 counts only these).
+    page_keys = {c.qbo_id: (c.key if reason is None else None) for c, reason in checked}
+
+    def still_held(existing: ExistingRecord, key: str) -> bool:
+        """Tell whether the QBO record an account record came from still bears its name: not if
+        this page shows it renamed or left out; unknown (so yes) if it is on another page."""
+        qbo_id = existing.qbo_id
+        return qbo_id not in page_keys or page_keys[qbo_id] == key
+
+    for candidate, reason in checked:
         if reason is not None:
             skip(candidate, reason)
             continue
@@ -165,7 +174,12 @@ def decide_page(
             winners[key] = candidate
             if same_record and existing.run_id == run_id:
                 already.append(candidate)
-            elif existing.qbo_realm == realm_id and existing.qbo_id and not same_record:
+            elif (
+                existing.qbo_realm == realm_id
+                and existing.qbo_id
+                and not same_record
+                and still_held(existing, key)
+            ):
                 skip(candidate, SkipReason.DUPLICATE)
             else:
                 skip(candidate, SkipReason.EXISTS)

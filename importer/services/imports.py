@@ -115,7 +115,8 @@ class ImportReport:
         cls, account: Account, kinds: Sequence[Kind], error: ReadableError
     ) -> ImportReport:
         """Return the report of an import refused before it began: every kind not run, why."""
-        return cls(account, None, [KindOutcome(kind, not_run=error.text) for kind in kinds])
+        realm_id = error.realm_id if isinstance(error, ReconnectNeeded) else None
+        return cls(account, realm_id, [KindOutcome(kind, not_run=error.text) for kind in kinds])
 
 
 class Sources(Protocol):

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from i18n import _
-from importer.domain.errors import ConfigurationError, QboError, UserError
+from importer.domain.errors import ConfigurationError, InvalidValue, QboError, UserError
 from importer.domain.messages import N_
 from importer.domain.model import Account
 from importer.services.imports import KIND_WORDS, ImportReport
@@ -64,7 +64,7 @@ def refresh_token(given: str | None, from_environment: str | None) -> str:
     elif from_environment is not None:
         where, text = "QBO_REFRESH_TOKEN", from_environment
     else:
-        raise UserError(
+        raise InvalidValue(
             N_(
                 "give the refresh token on standard input with --refresh-token - "
                 "(or set QBO_REFRESH_TOKEN); on the command line it would show in ps"
@@ -72,7 +72,7 @@ def refresh_token(given: str | None, from_environment: str | None) -> str:
         )
     token = text.strip()
     if not token:
-        raise UserError(N_("the refresh token from {where} is empty"), where=where)
+        raise InvalidValue(N_("the refresh token from {where} is empty"), where=where)
     return token
 
 
@@ -81,7 +81,9 @@ async def connect(services: Services, args: argparse.Namespace) -> int:
 
     if args.realm is None:
         if args.refresh_token is not None:
-            raise UserError(N_("--refresh-token needs --realm: the company the token belongs to"))
+            raise InvalidValue(
+                N_("--refresh-token needs --realm: the company the token belongs to")
+            )
         return await service_commands.sign_in_link(services, args)
     token = refresh_token(args.refresh_token, services.settings.qbo_refresh_token)
     account = await services.accounts.named(args.account)

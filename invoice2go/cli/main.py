@@ -122,7 +122,8 @@ def one_line(error: ReadableError, args: argparse.Namespace) -> str:
     account = getattr(args, "account", None)
     if isinstance(error, ReconnectNeeded | NotConnected) and account and args.command != "connect":
         again = isinstance(error, ReconnectNeeded)
-        said += "; " + reconnect_hint(account, None, args.locale, again=again)
+        realm = error.realm_id if isinstance(error, ReconnectNeeded) else None
+        said += "; " + reconnect_hint(account, realm, args.locale, again=again)
     return said
 
 

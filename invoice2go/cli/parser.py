@@ -101,6 +101,7 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
     importing.add_argument(
         "--account", required=True, metavar=_("NAME", locale), help=_("account name", locale)
     )
+    importing.set_defaults(command_parser=importing)  # `import cancel` errors with its usage
     importing.add_argument(
         "what",
         choices=[*sorted(KIND_WORDS), CANCEL],
@@ -174,10 +175,11 @@ def parse_command_line(
     (`import cancel --account NAME clients`), which argparse alone cannot place."""
     args, extra = parser.parse_known_args(argv)
     args.cancel_kind = None
+    command_parser: argparse.ArgumentParser = vars(args).pop("command_parser", parser)
     if args.command == "import" and args.what == CANCEL:
         single = sorted(word for word, kinds in KIND_WORDS.items() if len(kinds) == 1)
         if len(extra) != 1 or extra[0] not in single:
-            parser.error(
+            command_parser.error(
                 _(
                     "import cancel: say which import to cancel: clients or items (also {words})",
                     locale,

@@ -123,8 +123,9 @@ async def run(services: Services, args: argparse.Namespace) -> int:
         for record in page.records:
             price = record.unit_price
             print(record.name if price is None else f"{record.name}\t{price_text(price)}")
+        # Notes go to standard error: standard output stays rows only (`| wc -l`).
         if not page.records:
-            print(_nothing(kind, args.search, locale))
+            print(_nothing(kind, page, args.search, locale), file=sys.stderr)
         elif page.after:
             print(_more(kind, page, locale), file=sys.stderr)
         return 0
@@ -137,7 +138,7 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     for name in args.names:
         deletion = await records.delete(account, kind, name)
         if deletion.record is None:
-            print(_not_found(kind, name, account.name, locale))
+            print(_not_found(kind, name, account.name, locale), file=sys.stderr)
             missing += 1
         else:
             print(
@@ -160,14 +161,43 @@ def page_json(kind: Kind, page: RecordPage) -> dict[str, Any]:
     }
 
 
-def _nothing(kind: Kind, search: str | None, locale: str) -> str:
-    if search and search.strip():
+def _nothing(kind: Kind, page: RecordPage, search: str | None, locale: str) -> str:
+    """Say why a page shows no rows: none at all, none that match, or none in its bounds."""
+    searching = bool(search and search.strip())
+    if page.total == 0:
+        if searching:
+            if kind is Kind.CLIENTS:
+                return _("No clients match {search!r}.", locale, search=search)
+            return _("No items match {search!r}.", locale, search=search)
         if kind is Kind.CLIENTS:
-            return _("No clients match {search!r}.", locale, search=search)
-        return _("No items match {search!r}.", locale, search=search)
+            return _("No clients yet.", locale)
+        return _("No items yet.", locale)
+    there = _how_many(kind, page.total, search if searching else None, locale)
+    if page.limit == 0:
+        return _("Nothing shown with --limit 0; {there}.", locale, there=there)
+    return _("Nothing from offset {offset}; {there}.", locale, offset=str(page.offset), there=there)
+
+
+def _how_many(kind: Kind, total: int, search: str | None, locale: str) -> str:
+    if search is not None:
+        if kind is Kind.CLIENTS:
+            return ngettext(
+                "{n} client matches {search!r}",
+                "{n} clients match {search!r}",
+                total,
+                locale,
+                search=search,
+            )
+        return ngettext(
+            "{n} item matches {search!r}",
+            "{n} items match {search!r}",
+            total,
+            locale,
+            search=search,
+        )
     if kind is Kind.CLIENTS:
-        return _("No clients yet.", locale)
-    return _("No items yet.", locale)
+        return ngettext("there is {n} client", "there are {n} clients", total, locale)
+    return ngettext("there is {n} item", "there are {n} items", total, locale)
 
 
 def _more(kind: Kind, page: RecordPage, locale: str) -> str:

@@ -73,14 +73,24 @@ def _outcome_lines(report: ImportReport, outcome: KindOutcome, locale: str) -> l
 
 
 def reconnect_hint(account: str, realm_id: str | None, locale: str, *, again: bool = True) -> str:
-    """Return how to connect an account to QuickBooks (again) from the command line."""
+    """Return how to connect an account to QuickBooks (again) from the command line: the token
+    on standard input or in QBO_REFRESH_TOKEN, never in the arguments (ps, shell history)."""
     command = (
         f"invoice2go connect --account {shlex.quote(account)} --realm {realm_id or 'REALM_ID'} "
-        "--refresh-token TOKEN"
+        "--refresh-token -"
     )
     if again:
-        return _("connect it again with: {command}", locale, command=command)
-    return _("connect it with: {command}", locale, command=command)
+        return _(
+            "connect it again with: {command} (the refresh token on standard input, or in "
+            "QBO_REFRESH_TOKEN)",
+            locale,
+            command=command,
+        )
+    return _(
+        "connect it with: {command} (the refresh token on standard input, or in QBO_REFRESH_TOKEN)",
+        locale,
+        command=command,
+    )
 
 
 def account_json(account: Account) -> dict[str, Any]:

@@ -33,7 +33,7 @@ class RunsMixin(MongoCore):
     """
 
     def _lost(self, run_id: str) -> LeaseLost:
-        return LeaseLost(LOST.format(run_id=run_id))
+        return LeaseLost(LOST, run_id=run_id)
 
     async def begin_run(
         self,

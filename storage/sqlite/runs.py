@@ -174,7 +174,7 @@ class RunsMixin(SqliteCore):
             "SELECT owner, status FROM import_runs WHERE id = ?", (run_id,)
         ).fetchone()
         if row is None or row[0] != owner or row[1] != RunStatus.RUNNING.value:
-            raise LeaseLost(LOST.format(run_id=run_id))
+            raise LeaseLost(LOST, run_id=run_id)
 
     async def renew_lease(self, run_id: str, owner: str, lease: timedelta) -> None:
         until = iso_time(self._clock() + lease)

@@ -202,6 +202,7 @@ async def test_an_operator_cancels_a_stuck_import(cli: Cli, simulator: Simulator
     unsaid = await cli("import", "cancel", "--account", "Acme")
     assert unsaid.code == 2
     assert "clients or items" in unsaid.err
+    assert unsaid.err.startswith("usage: invoice2go import [-h] --account NAME")  # its own usage
 
 
 async def test_the_demo_tells_the_story_through_slack(tmp_path: Path) -> None:

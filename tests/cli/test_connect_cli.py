@@ -63,7 +63,7 @@ async def test_no_token_or_an_empty_one_is_one_clear_line(cli: Cli, simulator: S
     empty = await cli(*connect_args(simulator, "--refresh-token", "-"), input=b"\n")
 
     for result in (missing, empty):
-        assert result.code == 1
+        assert result.code == 2  # an argument the rules refuse (README's exit codes)
         assert result.err.count("\n") == 1
         assert "Traceback" not in result.err
     assert "--refresh-token -" in missing.err
@@ -89,9 +89,25 @@ async def test_a_realm_id_that_is_not_digits_spends_no_token(
         input=token.encode(),
     )
 
-    assert result.code == 1
+    assert result.code == 2
     assert result.err == (
         "invoice2go: 'acme-books' is not a QuickBooks company id (realm id): it is digits only, "
         "for example 9341455130166501\n"
+    )
+    assert simulator.oauth_requests == []
+
+
+async def test_a_token_without_the_company_it_belongs_to_is_a_bad_argument(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await account(cli)
+
+    result = await cli(
+        "connect", "--account", "Acme", "--refresh-token", "-", input=b"some-token\n"
+    )
+
+    assert result.code == 2
+    assert result.err == (
+        "invoice2go: --refresh-token needs --realm: the company the token belongs to\n"
     )
     assert simulator.oauth_requests == []

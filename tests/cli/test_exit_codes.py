@@ -60,6 +60,18 @@ async def test_every_bad_value_is_named_at_once(tmp_path: Path) -> None:
     assert "QBO_ENABLED_PLANS" in line
 
 
+async def test_a_problem_naming_its_variable_is_not_named_twice(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "postgres://db/x", "TOKEN_ENCRYPTION_KEY": "nope", "LOG_LEVEL": "loud"}
+    result = await offline(tmp_path, **env)("accounts", "list")
+    assert result.code == 2
+    assert one_line(result.err) == (
+        "invoice2go: invalid configuration: DATABASE_URL must start with sqlite:///, mongodb:// "
+        "or mongodb+srv://, not 'postgres'; TOKEN_ENCRYPTION_KEY must be comma-separated Fernet "
+        "keys (32 url-safe base64-encoded bytes each); LOG_LEVEL: must be one of DEBUG, INFO, "
+        "WARNING, ERROR, or CRITICAL, not 'loud'"
+    )
+
+
 async def test_plans_are_read_in_any_case(tmp_path: Path) -> None:
     cli = offline(tmp_path, QBO_ENABLED_PLANS="Premium, Professional", DEFAULT_PLAN="Starter")
     created = await cli("accounts", "create", "Acme")

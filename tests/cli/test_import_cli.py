@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
@@ -28,6 +29,7 @@ NO_SKIPS = {
     "inactive": 0,
     "unsupported": 0,
     "invalid": 0,
+    "invalid_price": 0,
     "already_imported": 0,
 }
 
@@ -97,6 +99,44 @@ async def test_the_summary_reads_as_sentences(cli: Cli, simulator: Simulator) ->
     assert result.out.strip() == "Clients: 29 imported"
     again = await cli("import", "--account", "Acme", "clientes")
     assert again.out.strip() == "Clients: 0 imported; 29 skipped: the name already exists"
+
+
+async def test_an_item_skipped_for_its_price_is_said_so_not_called_a_bad_name(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await connected_account(cli, simulator, "Acme")
+    simulator.company.add_item("Gold Plated Rake", UnitPrice=Decimal("1e300"))
+    simulator.company.add_item("Platinum Hoe", UnitPrice=Decimal("1e300"))
+    simulator.company.add_item("", UnitPrice=Decimal("5"))
+
+    result = await cli("import", "--account", "Acme", "items")
+    cli.env["LANG"] = "es_ES.UTF-8"
+    spanish = await cli("import", "--account", "Acme", "items", "--json")
+
+    assert result.code == 0, result.err
+    assert result.out.strip() == (
+        "Items: 18 imported; 1 skipped: empty, too long or unusable name; "
+        "2 skipped: price not a number, too large or too precise"
+    )
+    assert spanish.json()["items"]["skipped"]["invalid_price"] == 2
+    assert spanish.json()["items"]["skipped"]["invalid"] == 1
+
+
+async def test_a_new_customer_with_a_renamed_customers_old_name_finds_it_existing(
+    cli: Cli, simulator: Simulator
+) -> None:
+    await connected_account(cli, simulator, "Acme")
+    assert (await cli("import", "--account", "Acme", "clients")).code == 0
+    simulator.company.rename("Customer", "1", "Amy Bird Sanctuary (renamed)")
+    simulator.company.add_customer("Amy's Bird Sanctuary")
+
+    again = await cli("import", "--account", "Acme", "clients")
+
+    assert again.code == 0, again.err
+    assert again.out.strip() == (
+        "Clients: 0 imported; 29 skipped: the name already exists; "
+        "1 skipped: already imported under another name"
+    )
 
 
 async def test_a_client_renamed_in_quickbooks_is_not_imported_again(

@@ -80,10 +80,20 @@ async def test_a_refused_authorisation_says_how_to_reconnect_and_shows_no_intern
     assert account_id not in failed.out + failed.err
     assert "WARNING" not in failed.err
 
+    # The token goes on standard input (README, connect --help), never in the arguments.
+    command = f"invoice2go connect --account Acme --realm {simulator.realm_id} --refresh-token -"
+    assert command in failed.out
+    assert "--refresh-token TOKEN" not in failed.out
+    assert "(the refresh token on standard input, or in QBO_REFRESH_TOKEN)" in failed.out
+
     again = await cli("import", "--account", "Acme", "clients")
     assert again.code == 1
-    assert "invoice2go connect --account Acme" in again.err
+    assert command in again.err  # the realm is known on every attempt
+    assert "REALM_ID" not in again.err
     assert len(again.err.splitlines()) == 1
+    as_json = await cli("import", "--account", "Acme", "clients", "--json")
+    assert as_json.code == 1
+    assert as_json.json()["realm_id"] == simulator.realm_id
 
 
 async def test_a_lost_key_file_is_named_and_not_replaced(cli: Cli, simulator: Simulator) -> None:

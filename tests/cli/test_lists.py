@@ -35,6 +35,27 @@ async def test_a_list_cut_short_says_how_many_more_on_stderr(big: Cli) -> None:
     assert last.err == ""
 
 
+async def test_an_empty_page_of_a_full_list_says_how_many_there_are(big: Cli) -> None:
+    none = await big("clients", "list", "--account", "Acme", "--limit", "0")
+    assert (none.code, none.out) == (0, "")  # standard output stays rows only
+    assert none.err == "Nothing shown with --limit 0; there are 117 clients.\n"
+
+    beyond = await big("clients", "list", "--account", "Acme", "--offset", "99999")
+    assert (beyond.code, beyond.out) == (0, "")
+    assert beyond.err == "Nothing from offset 99999; there are 117 clients.\n"
+
+    searched = await big(
+        "clients", "list", "--account", "Acme", "--search", "zzz-none", "--offset", "5"
+    )
+    assert (searched.out, searched.err) == ("", "No clients match 'zzz-none'.\n")
+    florists = await big(
+        "clients", "list", "--account", "Acme", "--search", "florist", "--offset", "99999"
+    )
+    assert florists.out == ""
+    assert florists.err.startswith("Nothing from offset 99999; ")
+    assert florists.err.endswith(" clients match 'florist'.\n")
+
+
 async def test_json_lists_carry_the_total(big: Cli) -> None:
     page = (await big("clients", "list", "--account", "Acme", "--json", "--offset", "100")).json()
     assert page["total"] == 117
@@ -92,11 +113,13 @@ async def test_a_search_that_finds_nothing_says_so(tmp_path: Path) -> None:
     cli = Cli(cli_env(f"sqlite:///{tmp_path / 'x.sqlite3'}"), tmp_path, tmp_path / "x.sqlite3")
     await cli("accounts", "create", "Acme")
     empty = await cli("items", "list", "--account", "Acme")
-    assert empty.out == "No items yet.\n"
+    assert (empty.out, empty.err) == ("", "No items yet.\n")  # `| wc -l` counts 0 rows
     await cli("items", "add", "--account", "Acme", "Mulch")
     missed = await cli("items", "list", "--account", "Acme", "--search", "rock")
     assert missed.code == 0
-    assert missed.out == "No items match 'rock'.\n"
+    assert (missed.out, missed.err) == ("", "No items match 'rock'.\n")
+    one = await cli("items", "list", "--account", "Acme", "--offset", "1")
+    assert (one.out, one.err) == ("", "Nothing from offset 1; there is 1 item.\n")
 
 
 async def test_reading_creates_no_database(tmp_path: Path) -> None:

@@ -146,9 +146,21 @@ async def test_errors_are_in_spanish(cli: Cli) -> None:
     missing = await cli("clients", "list")
     assert "se necesitan estos argumentos: --account" in missing.err
 
+    cancel = await cli("import", "cancel", "--account", "Acme", "facturas")
+    assert cancel.code == 2
+    assert cancel.err.startswith("uso: invoice2go import [-h] --account NOMBRE")
+    assert "clients o items (también clientes, conceptos)" in cancel.err
+
+
+async def test_import_help_names_the_spanish_words_it_also_takes(cli: Cli) -> None:
+    result = await cli("import", "--help")
+    assert "qué importar (también clientes, conceptos, todo), o cancel" in " ".join(
+        result.out.split()
+    )
+
     await cli("accounts", "create", "Acme")
     nobody = await cli("clients", "delete", "--account", "Acme", "Nadie")
-    assert nobody.out == "No hay ningún cliente con nombre o id 'Nadie' en Acme.\n"
+    assert nobody.err == "No hay ningún cliente con nombre o id 'Nadie' en Acme.\n"
 
     no_account = await cli("import", "--account", "Nadie", "todo")
     assert no_account.code == 1
@@ -182,4 +194,6 @@ async def test_a_spanish_list_says_how_many_more_in_spanish(cli: Cli) -> None:
     assert "se muestran 2 de 3 clientes" in result.err
     assert english_in(result.err, COMMAND_WORDS) == []
     empty = await cli("items", "list", "--account", "Acme", "--search", "x")
-    assert empty.out == "Ningún concepto coincide con 'x'.\n"
+    assert (empty.out, empty.err) == ("", "Ningún concepto coincide con 'x'.\n")
+    beyond = await cli("clients", "list", "--account", "Acme", "--offset", "5")
+    assert (beyond.out, beyond.err) == ("", "Nada desde la posición 5; hay 3 clientes.\n")

@@ -84,3 +84,21 @@ async def test_help_speaks_of_an_item(acme: Cli) -> None:
     result = await acme("items", "--help")
     assert "add a item" not in result.out
     assert "add an item by hand" in result.out
+
+
+async def test_a_price_money_cannot_hold_is_refused_as_an_import_skips_it(acme: Cli) -> None:
+    too_big, too_long = "1234567890123456", "0." + "123456789" * 4 + "123"
+    for price in [too_big, "-" + too_big, too_long, "1e1000000", "1e-1000000"]:
+        result = await acme("items", "add", "--account", "Acme", "Huge", "--price", price)
+        assert result.code == 2, price
+        assert (
+            "argument --price: a price can have at most 15 digits before the point and 34 "
+            "digits in all" in result.err
+        ), result.err
+    assert (await acme("items", "list", "--account", "Acme", "--json")).json()["total"] == 0
+    at_limits = ["123456789012345", "0." + "1" * 34, "123456789012345." + "9" * 19]
+    for number, price in enumerate(at_limits):
+        added = await acme("items", "add", "--account", "Acme", f"Edge {number}", "--price", price)
+        assert added.code == 0, added.err
+    page = (await acme("items", "list", "--account", "Acme", "--json")).json()
+    assert [item["unit_price"] for item in page["items"]] == at_limits

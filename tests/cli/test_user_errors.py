@@ -87,7 +87,29 @@ async def test_import_before_connecting(tmp_path: Path) -> None:
     assert (await cli("accounts", "create", "Acme")).code == 0
     result = await cli("import", "--account", "Acme", "all")
     assert result.code == 1
-    assert "not connected to QuickBooks" in one_line_error(result.err)
+    line = one_line_error(result.err)
+    assert "not connected to QuickBooks" in line
+    assert line.endswith(
+        "connect it with: invoice2go connect --account Acme --realm REALM_ID --refresh-token - "
+        "(the refresh token on standard input, or in QBO_REFRESH_TOKEN)"
+    )
+
+
+async def test_an_unknown_account_is_offered_for_creation_only_with_a_name_that_can_be_made(
+    tmp_path: Path,
+) -> None:
+    cli = offline_cli(tmp_path)
+    known = await cli("clients", "list", "--account", "Acme")
+    assert known.code == 1
+    assert one_line_error(known.err).endswith(
+        "No account named 'Acme'. Create it with: invoice2go accounts create 'Acme'"
+    )
+    for name in ["", "  ", "Tab\there", "x" * 501]:
+        unknown = await cli("clients", "list", "--account", name)
+        assert unknown.code == 1, name
+        line = one_line_error(unknown.err)
+        assert line.endswith(f"No account named {name!r}."), line
+        assert "accounts create" not in line
 
 
 async def test_deleting_a_name_that_is_not_there(tmp_path: Path) -> None:
@@ -96,8 +118,8 @@ async def test_deleting_a_name_that_is_not_there(tmp_path: Path) -> None:
     await cli("clients", "add", "--account", "Acme", "Cool Cars")
     result = await cli("clients", "delete", "--account", "Acme", "Hot Cars", "cool CARS")
     assert result.code == 1
-    assert "No client named or with id 'Hot Cars' in Acme." in result.out
-    assert "Deleted 'Cool Cars'." in result.out
+    assert result.err == "No client named or with id 'Hot Cars' in Acme.\n"  # not on stdout
+    assert result.out.startswith("Deleted 'Cool Cars'.")
 
 
 async def test_item_price_must_be_a_number(tmp_path: Path) -> None:

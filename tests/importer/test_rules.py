@@ -199,6 +199,19 @@ PRECHECK = [
     (Kind.CLIENTS, Candidate("18", "Tab\tinside"), None),
     (Kind.ITEMS, Candidate("19", "Two\nlines"), None),
     (Kind.CLIENTS, Candidate("20", "No\u00a0break space"), None),
+    # A price money cannot hold is its own reason; a bad name is named first.
+    (
+        Kind.ITEMS,
+        Candidate("21", "Huge", fields={"unit_price": "1E+300"}),
+        SkipReason.INVALID_PRICE,
+    ),
+    (
+        Kind.ITEMS,
+        Candidate("22", "Words", fields={"unit_price": "twelve"}),
+        SkipReason.INVALID_PRICE,
+    ),
+    (Kind.ITEMS, Candidate("23", "", fields={"unit_price": "1E+300"}), SkipReason.INVALID),
+    (Kind.ITEMS, Candidate("24", "Fine", fields={"unit_price": "999999999999999.99"}), None),
 ]
 
 
@@ -348,6 +361,7 @@ def test_counts_round_trip_with_every_reason() -> None:
         "inactive": 1,
         "unsupported": 0,
         "invalid": 1,
+        "invalid_price": 0,
         "already_imported": 0,
     }
     assert Counts.from_dict(data).as_dict() == data
@@ -410,6 +424,27 @@ def test_renamed_record_keeps_the_lower_id_rule_for_its_new_name() -> None:
         "5": "duplicate",
         "9": "import",
     }
+
+
+def test_a_new_record_taking_a_renamed_records_old_name_finds_the_name_existing() -> None:
+    # Customer 1 was imported as Amy's Bird Sanctuary, then renamed in QuickBooks; customer 30
+    # now bears the old name. QuickBooks holds one record with that name: no duplicate (R4), the
+    # name is simply in the account already (R1).
+    known = Known(
+        existing={"amy's bird sanctuary": ExistingRecord("realm-1", "1", "run-0")},
+        imported={"1": AMY},
+    )
+    page = [Candidate("30", "Amy's Bird Sanctuary"), Candidate("1", "Amy Bird Sanctuary (renamed)")]
+    assert decide(page, known) == {"1": "already_imported", "30": "exists"}
+    gone = [Candidate("30", "Amy's Bird Sanctuary"), Candidate("1", "Amy's Bird Sanctuary", False)]
+    assert decide(gone, known) == {"1": "inactive", "30": "exists"}
+
+
+def test_a_record_holding_the_name_on_an_earlier_page_still_makes_a_duplicate() -> None:
+    known = Known(existing={"amy's bird sanctuary": ExistingRecord("realm-1", "1", "run-0")})
+    assert decide([Candidate("30", "Amy's Bird Sanctuary")], known) == {"30": "duplicate"}
+    same_page = [Candidate("30", "AMY'S bird sanctuary"), Candidate("1", "Amy's Bird Sanctuary")]
+    assert decide(same_page, known) == {"1": "exists", "30": "duplicate"}
 
 
 def test_same_id_from_another_company_is_judged_on_its_own() -> None:

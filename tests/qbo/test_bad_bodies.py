@@ -1,5 +1,5 @@
 """Bodies QuickBooks should never send: asked again like a server error, then one clear sentence;
-and a price no money can hold skips its item as invalid."""
+and a price no money can hold skips its item for its price."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from i18n import explain
 from importer.domain.errors import ServerError
 from importer.domain.model import Kind, SkipReason
 from importer.domain.rules import precheck
@@ -118,7 +119,7 @@ async def test_other_answers_with_a_bad_body_are_asked_again_then_fail_clearly(
         await ask(client)
 
 
-async def test_items_priced_beyond_what_money_holds_are_skipped_as_invalid(
+async def test_items_priced_beyond_what_money_holds_are_skipped_for_their_price(
     make_world: MakeWorld,
 ) -> None:
     world = await make_world()
@@ -140,13 +141,14 @@ async def test_items_priced_beyond_what_money_holds_are_skipped_as_invalid(
 
     assert run.status is RunStatus.SUCCEEDED
     skipped = {s.name: s.reason for s in await process.store.skipped_entries(run.id)}
-    assert skipped["Infinite Widget"] is SkipReason.INVALID
-    assert skipped["Sixteen Digit Gadget"] is SkipReason.INVALID
-    assert skipped["Vanishing Gizmo"] is SkipReason.INVALID
+    assert skipped["Infinite Widget"] is SkipReason.INVALID_PRICE
+    assert skipped["Sixteen Digit Gadget"] is SkipReason.INVALID_PRICE
+    assert skipped["Vanishing Gizmo"] is SkipReason.INVALID_PRICE
     records = {r.name: r for r in await process.store.list_records(account.id, Kind.ITEMS)}
     assert records["Largest Fine Thing"].unit_price == prices["Largest Fine Thing"]
     assert records["Exact Thing"].fields["unit_price"] == "0.1000000000000000055511151231257827"
-    assert run.counts.skipped[SkipReason.INVALID.value] == 3
+    assert run.counts.skipped[SkipReason.INVALID_PRICE.value] == 3
+    assert SkipReason.INVALID.value not in run.counts.skipped  # no bad name among them
 
 
 def test_a_price_no_decimal_can_hold_spoils_only_its_own_item() -> None:
@@ -166,5 +168,30 @@ def test_a_price_no_decimal_can_hold_spoils_only_its_own_item() -> None:
         "Sprinkler Pipes",
         "Priced In Words",
     ]
-    assert reasons == [None, SkipReason.INVALID, None, SkipReason.INVALID]
+    assert reasons == [None, SkipReason.INVALID_PRICE, None, SkipReason.INVALID_PRICE]
     assert candidates[0].fields["unit_price"] == "275"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [("text", "no es JSON"), ("null", "QueryResponse no es un objeto")],
+)
+async def test_an_unreadable_count_is_told_in_the_readers_language(
+    make_world: MakeWorld, body: str, problem: str
+) -> None:
+    world = await make_world()
+    process = await world.process()
+    account = await connected(world, process)
+    client = await process.client_for(account.id)
+    world.sim.inject(f"badbody={body}@1~always")
+
+    with pytest.raises(ServerError) as failed:
+        await client.count("Customer")
+
+    spanish = explain(failed.value, "es")
+    assert spanish.startswith(
+        f"QuickBooks envió una respuesta que no se pudo leer al contar los registros ({problem})"
+    ), spanish
+    assert str(failed.value).startswith(
+        "QuickBooks sent an answer that could not be read while counting records ("
+    )

@@ -6,6 +6,7 @@ import pytest
 
 from importer.domain.errors import InvalidValue, NameTaken
 from importer.domain.model import Account, Kind, NewRecord
+from importer.domain.money import fits_money
 from importer.domain.names import MAX_NAME_LENGTH, name_key
 from importer.services.records import RecordService
 from storage.sqlite import SqliteStore
@@ -52,3 +53,13 @@ async def test_delete_by_any_spelling_remembers_the_name_and_qbo_id(
     known = await store.lookup(account.id, Kind.ITEMS, "realm-1", [key], ["7"])
     assert known.deleted_keys == {key}
     assert known.deleted_qbo_ids == {"7"}
+
+
+@pytest.mark.parametrize("price", ["1234567890123456", "0." + "1" * 35, "1e1000000"])
+async def test_a_price_an_import_would_skip_cannot_be_added_by_hand(
+    records: RecordService, account: Account, price: str
+) -> None:
+    assert not fits_money(price)  # the import's rule (R5) skips it
+    with pytest.raises(InvalidValue, match="at most 15 digits before the point and 34 digits"):
+        await records.add(account, Kind.ITEMS, "Huge", {"unit_price": price})
+    assert await records.count(account, Kind.ITEMS) == 0

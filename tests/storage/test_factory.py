@@ -52,7 +52,6 @@ def test_other_urls_are_refused_in_one_sentence_without_secrets(url: str) -> Non
     assert "mongodb://" in message
     assert "hunter2" not in message
     assert message.count(". ") == 0
-    assert message.endswith(".")
 
 
 @pytest.mark.parametrize("url", ["mongodb://", "mongodb://db:99999999/app"])

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from i18n import explain
 from importer.domain.errors import LeaseLost, RunInProgress
 from importer.domain.model import Counts, Kind, Skipped, SkipReason
 from importer.domain.runs import MAX_SKIPPED_NAME, Checkpoint, RunRead, RunStatus
@@ -225,9 +226,14 @@ async def test_cancel_ends_the_run_holding_the_lock_even_a_live_one(
         "cancelled by an operator",
     )
     assert (ended.id, ended.status) == (failed.id, RunStatus.FAILED)
-    # The live worker finds out at its next heartbeat or checkpoint, and changes nothing.
-    with pytest.raises(LeaseLost):
+    # The live worker finds out at its next heartbeat or checkpoint, and changes nothing; what
+    # it is told reads in the reader's language.
+    with pytest.raises(LeaseLost) as lost:
         await store.renew_lease(live.id, "worker-a", MINUTE)
+    assert explain(lost.value, "es") == (
+        f"la importación {live.id} se canceló o la tomó otro worker; este se detuvo sin "
+        "escribir más"
+    )
     with pytest.raises(LeaseLost):
         await store.save_checkpoint(live.id, "worker-a", Checkpoint(1, "x", Counts(imported=5)))
     assert await store.cancel_run(account_id, CLIENTS, "again") is None
