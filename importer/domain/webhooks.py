@@ -17,6 +17,9 @@ from importer.domain.model import Kind
 ENTITY_KINDS = {"customer": Kind.CLIENTS, "item": Kind.ITEMS}
 # Operations that bring a record in (or change it); merges and deletes change nothing here.
 IMPORTING_OPERATIONS = frozenset({"create", "update"})
+# An event acted on is kept this long, so that a redelivery is known and dropped; after that it
+# is deleted (a redelivery later still is imported again, and the rules skip what exists).
+KEEP_DONE_EVENTS_DAYS = 7
 _VERBS = {
     "created": "create",
     "updated": "update",

@@ -31,6 +31,10 @@ class WebhookEventStore(Protocol):
         """Note that these events were acted on."""
         ...
 
+    async def purge_webhook_events(self, done_before: datetime) -> int:
+        """Delete the events acted on before a time; return how many were deleted."""
+        ...
+
     async def auto_import_accounts(self, realm_id: str) -> list[Account]:
         """Return the accounts connected to this company that turned auto-import on."""
         ...

@@ -14,7 +14,7 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from importer.domain.errors import (
     ConfigurationError,
@@ -25,7 +25,12 @@ from importer.domain.errors import (
 from importer.domain.jobs import Job, JobOrigin
 from importer.domain.messages import N_
 from importer.domain.model import Kind
-from importer.domain.webhooks import ChangeEvent, MalformedNotification, parse_notification
+from importer.domain.webhooks import (
+    KEEP_DONE_EVENTS_DAYS,
+    ChangeEvent,
+    MalformedNotification,
+    parse_notification,
+)
 from importer.ports.clock import Clock, utcnow
 from importer.ports.webhooks import WebhookEventStore
 from importer.services.jobs import JobService
@@ -107,6 +112,7 @@ class AutoImport:
         # The accounts given a job for each event not yet settled, in this process: an account
         # busy with a kind waits for a later window without the others being asked again.
         self._handed: defaultdict[str, set[str]] = defaultdict(set)
+        self._purged_at: datetime | None = None
 
     async def sweep(self) -> list[Job]:
         """Act on the events of the last window that are due; return the jobs queued.
@@ -114,6 +120,7 @@ class AutoImport:
         Each account gets each event once: an account whose import of a kind is under way gets
         that kind's events in a later window, while the other accounts are not asked again.
         The events are marked acted on when every account has had them."""
+        await self._purge()
         due = await self._events.pending_webhook_events(self._clock() - self._window)
         if not due:
             return []
@@ -159,6 +166,21 @@ class AutoImport:
         if queued:
             log.info("auto-import queued %d job(s) from %d event(s)", len(queued), len(due))
         return queued
+
+
+    async def _purge(self) -> None:
+        """Delete the events acted on long ago, once an hour: the table stays small."""
+        now = self._clock()
+        if self._purged_at is not None and now - self._purged_at < _PURGE_EVERY:
+            return
+        self._purged_at = now
+        purged = await self._events.purge_webhook_events(now - _KEEP_DONE)
+        if purged:
+            log.info("deleted %d webhook event(s) acted on before %s", purged, now - _KEEP_DONE)
+
+
+_PURGE_EVERY = timedelta(hours=1)
+_KEEP_DONE = timedelta(days=KEEP_DONE_EVENTS_DAYS)
 
 
 def _by_realm(events: list[ChangeEvent]) -> dict[str, list[ChangeEvent]]:

@@ -23,6 +23,7 @@ WEBHOOK_INDEXES = [
         name="pending",
         partialFilterExpression={"pending": True},
     ),
+    IndexModel([("processed_at", ASCENDING)], name="done", sparse=True),
 ]
 CONNECTION_INDEXES = [IndexModel([("realm_id", ASCENDING)], name="realm")]
 
@@ -116,6 +117,14 @@ class WebhooksMixin(MongoCore):
             {"_id": {"$in": list(keys)}},
             {"$set": {"processed_at": self._now()}, "$unset": {"pending": ""}},
         )
+
+    async def purge_webhook_events(self, done_before: datetime) -> int:
+        """Delete the events acted on before a time; return how many were deleted."""
+        self._trip()
+        deleted = await self.database["webhook_events"].delete_many(
+            {"processed_at": {"$lt": utc(done_before)}}
+        )
+        return int(deleted.deleted_count)
 
     async def auto_import_accounts(self, realm_id: str) -> list[Account]:
         """Return the accounts connected to this company that turned auto-import on."""

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS webhook_events (
 );
 CREATE INDEX IF NOT EXISTS webhook_events_pending
     ON webhook_events (received_at) WHERE processed_at IS NULL;
+CREATE INDEX IF NOT EXISTS webhook_events_done
+    ON webhook_events (processed_at) WHERE processed_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS qbo_connections_realm ON qbo_connections (realm_id);
 """
 
@@ -125,6 +127,16 @@ class WebhooksMixin(SqliteCore):
             )
 
         await self._call(work)
+
+    async def purge_webhook_events(self, done_before: datetime) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            deleted = conn.execute(
+                "DELETE FROM webhook_events WHERE processed_at IS NOT NULL AND processed_at < ?",
+                (iso_time(done_before),),
+            )
+            return deleted.rowcount
+
+        return await self._call(work)
 
     async def auto_import_accounts(self, realm_id: str) -> list[Account]:
         def work(conn: sqlite3.Connection) -> list[Account]:

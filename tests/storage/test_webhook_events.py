@@ -52,6 +52,24 @@ async def test_events_wait_for_their_window_and_are_acted_on_once(
     assert await store.save_webhook_events([event("early")]) == 0
 
 
+async def test_events_acted_on_long_ago_are_deleted_and_no_others(
+    store: Store, clock: Clock
+) -> None:
+    await store.save_webhook_events([event("old"), event("pending", "2")])
+    await store.mark_webhook_events(["old"])
+    clock.advance(days=8)
+    await store.save_webhook_events([event("recent", "3")])
+    await store.mark_webhook_events(["recent"])
+
+    purged = await store.purge_webhook_events(clock.now - timedelta(days=7))
+
+    assert purged == 1
+    assert [e.key for e in await store.pending_webhook_events(clock.now)] == ["pending"]
+    assert await store.save_webhook_events([event("recent", "3")]) == 0  # still known
+    assert await store.save_webhook_events([event("old")]) == 1  # forgotten: taken anew
+    assert await store.purge_webhook_events(clock.now - timedelta(days=7)) == 0
+
+
 async def test_known_companies_and_accounts_that_import_automatically(
     store: Store, clock: Clock
 ) -> None:
