@@ -18,7 +18,6 @@ from importer.domain.connections import (
 from importer.domain.errors import (
     AuthError,
     ConfigurationError,
-    NoSuchAccount,
     NotConnected,
     OAuthStateError,
     QboError,
@@ -116,8 +115,8 @@ class ConnectionService:
         data = await self._states.redeem(state)
         account_id = str(data["account_id"])
         account = await self._accounts.get_account(account_id)
-        if account is None:
-            raise NoSuchAccount(account_id)
+        if account is None:  # deleted since the link was made: there is nothing to connect
+            raise UserError(N_("the account this sign-in link was made for no longer exists"))
         self._plans.require_qbo(account)
         grant = await self._sign_in.exchange_code(code)
         connection = await self._attach(account.id, realm_id, grant)
