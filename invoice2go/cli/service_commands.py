@@ -88,12 +88,14 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve HTTP until SIGTERM or Ctrl-C; with the worker unless --no-worker."""
     from aiohttp import web
 
-    from invoice2go.web.app import create_app
+    from invoice2go.web.app import WEB_SHUTDOWN_SECONDS, create_app
 
     if not args.no_worker:
         _share_the_loop_with_imports()
     app = create_app(settings, worker=not args.no_worker, migrate=True)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=WEB_SHUTDOWN_SECONDS
+    )
     await runner.setup()
     if not args.no_worker:
         _freeze_start_up_objects()
