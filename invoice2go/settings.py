@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from importer.domain.errors import ConfigurationError
+from importer.domain.errors import ConfigurationError, InvalidValue
 from importer.domain.messages import N_, OneOf, Text, Texts
 from importer.domain.model import PLANS
 from importer.domain.plans import Plans
@@ -29,6 +29,16 @@ QBO_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+HIGHEST_PORT = 65535
+PORT_RULE = N_("must be a port number from {least} to {most}, not {value}")
+
+
+def checked_port(value: int, *, any_free: bool = False) -> int:
+    """Return a TCP port to listen on, or refuse it: 1 to 65535 (0, any free one, if allowed)."""
+    least = 0 if any_free else 1
+    if not least <= value <= HIGHEST_PORT:
+        raise InvalidValue(PORT_RULE, least=str(least), most=str(HIGHEST_PORT), value=str(value))
+    return value
 
 
 class SettingsError(ConfigurationError):
@@ -126,6 +136,14 @@ class Settings(BaseSettings):
                 choices=OneOf(PLANS),
             )
         return ",".join(plans)
+
+    @field_validator("port")
+    @classmethod
+    def _usable_port(cls, value: int) -> int:
+        try:
+            return checked_port(value)
+        except InvalidValue as error:
+            raise _invalid(error.message, **error.values) from None
 
     @field_validator("log_level")
     @classmethod

@@ -124,7 +124,7 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
     )
     simulator.add_argument(
         "--port",
-        type=int,
+        type=service_commands.port_number(locale, any_free=True),
         default=8765,
         metavar="N",
         help=_("port to listen on, 0 for any free one (default 8765)", locale),

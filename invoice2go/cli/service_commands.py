@@ -9,14 +9,17 @@ import gc
 import json
 import signal
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from i18n import _, translate
+from i18n import _, explain, translate
+from importer.domain.errors import InvalidValue, UserError
 from importer.domain.jobs import Job
+from importer.domain.messages import N_
 from importer.services.imports import KIND_WORDS
 from importer.services.oauth_states import STATE_LIFETIME
-from invoice2go.settings import Settings
+from invoice2go.settings import Settings, checked_port
 
 if TYPE_CHECKING:  # the store, HTTP and Slack stacks load only when a command runs
     from invoice2go.bootstrap import Services
@@ -32,7 +35,10 @@ def add_parsers(commands: Any, locale: str) -> None:
         "--host", default="0.0.0.0", help=_("address to listen on (default 0.0.0.0)", locale)
     )
     serve.add_argument(
-        "--port", type=int, metavar="N", help=_("port to listen on (default: PORT, 3000)", locale)
+        "--port",
+        type=port_number(locale),
+        metavar="N",
+        help=_("port to listen on (default: PORT, 3000)", locale),
     )
     serve.add_argument(
         "--no-worker",
@@ -55,6 +61,19 @@ def add_parsers(commands: Any, locale: str) -> None:
         "--limit", type=int, default=20, metavar="N", help=_("how many (default 20)", locale)
     )
     listing.add_argument("--json", action="store_true", help=_("print JSON", locale))
+
+
+def port_number(locale: str, *, any_free: bool = False) -> Callable[[str], int]:
+    """Return an argparse type for a port to listen on, refusing one no socket can use."""
+
+    def convert(text: str) -> int:
+        try:
+            return checked_port(int(text), any_free=any_free)
+        except InvalidValue as error:
+            raise argparse.ArgumentTypeError(explain(error, locale)) from None
+
+    convert.__name__ = "int"  # argparse names the type by it: "invalid int value: 'x'"
+    return convert
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -101,7 +120,15 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
         _freeze_start_up_objects()
     port = args.port or settings.port
     try:
-        await web.TCPSite(runner, args.host, port).start()
+        try:
+            await web.TCPSite(runner, args.host, port).start()
+        except OSError as error:
+            raise UserError(
+                N_("cannot listen on {host}:{port}: {problem}"),
+                host=args.host,
+                port=str(port),
+                problem=error.strerror or str(error),
+            ) from None
         print(
             _(
                 "invoice2go: listening on http://{host}:{port}",
