@@ -33,6 +33,16 @@ HIGHEST_PORT = 65535
 PORT_RULE = N_("must be a port number from {least} to {most}, not {value}")
 
 
+def is_web_address(value: str) -> bool:
+    """Whether a URL is an absolute http(s) address with a host, as every URL setting must be."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number or too big
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def checked_port(value: int, *, any_free: bool = False) -> int:
     """Return a TCP port to listen on, or refuse it: 1 to 65535 (0, any free one, if allowed)."""
     least = 0 if any_free else 1
@@ -136,6 +146,22 @@ class Settings(BaseSettings):
                 choices=OneOf(PLANS),
             )
         return ",".join(plans)
+
+    @field_validator(
+        "slack_api_url",
+        "qbo_redirect_uri",
+        "qbo_api_base",
+        "qbo_auth_url",
+        "qbo_token_url",
+        "qbo_revoke_url",
+    )
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value and not is_web_address(value):
+            raise _invalid(
+                N_("must be a full http:// or https:// address, not {value!r}"), value=value
+            )
+        return value
 
     @field_validator("port")
     @classmethod

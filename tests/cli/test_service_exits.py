@@ -96,3 +96,28 @@ async def test_a_closed_output_is_one_line(tmp_path: Path) -> None:
     assert err.strip() == (
         "invoice2go: no se puede escribir la salida: la salida estándar está cerrada"
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("QBO_REDIRECT_URI", "notaurl"),
+        ("QBO_API_BASE", "notaurl"),
+        ("QBO_API_BASE", "ftp://x/v3"),
+        ("QBO_AUTH_URL", "https://"),
+        ("QBO_TOKEN_URL", "http://intuit:99999/tokens"),
+        ("QBO_REVOKE_URL", "/v2/oauth2/tokens/revoke"),
+        ("SLACK_API_URL", "slack.com/api"),
+    ],
+)
+async def test_an_address_setting_must_be_a_web_address(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    cli = offline(tmp_path, **{variable: value})
+    result = await cli("connect", "--account", "Acme")
+    assert result.code == 2
+    assert last_line(result.err) == (
+        f"invoice2go: invalid configuration: {variable}: must be a full http:// or https:// "
+        f"address, not {value!r}"
+    )
+    assert result.out == ""  # no sign-in link made of it
