@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         # Commands print what a person needs; logs stay quiet unless LOG_LEVEL asks for more.
         level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-        logs.configure(level, settings.secret_values(), json=False)
+        logs.configure(level, settings.secret_values(), json=False, locale=locale)
     try:
         code = asyncio.run(dispatch(settings, args))
         sys.stdout.flush()  # here, where a closed pipe can still be told apart
