@@ -66,9 +66,13 @@ def _key_file(path: Path) -> str:
         return path.read_text().strip()
     finally:
         draft.unlink()
-    log.warning(
-        "TOKEN_ENCRYPTION_KEY is not set: generated a key in %s; keep that file with the "
-        "database, and set TOKEN_ENCRYPTION_KEY before going to production",
-        path,
+    made = Text(
+        N_(
+            "TOKEN_ENCRYPTION_KEY is not set: generated a key in {path}; keep that file with the "
+            "database, and set TOKEN_ENCRYPTION_KEY before going to production"
+        ),
+        {"path": str(path)},
     )
+    # The command line says it in the reader's language (logs.py); a service logs it in English.
+    log.warning("%s", made, extra={"text": made})
     return key

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 from pythonjsonlogger.json import JsonFormatter
 
+from i18n import translate
+from importer.domain.messages import Text
 from importer.services.log_context import current_ids
 
 REDACTED = "[redacted]"
@@ -35,8 +37,30 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def configure(level: str, secrets: Iterable[str | None] = (), *, json: bool | None = None) -> None:
-    """Send logs to standard error: JSON lines unless it is a terminal."""
+class ReaderFormatter(logging.Formatter):
+    """For a person at the command line: a log line that carries a message of the catalogues
+    (`extra={"text": Text(...)}`) is said in their language, as the command's own lines are."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self._locale = locale
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = getattr(record, "text", None)
+        if isinstance(text, Text):
+            return f"invoice2go: {translate(text, self._locale)}"
+        return super().format(record)
+
+
+def configure(
+    level: str,
+    secrets: Iterable[str | None] = (),
+    *,
+    json: bool | None = None,
+    locale: str | None = None,
+) -> None:
+    """Send logs to standard error: JSON lines unless it is a terminal; for a command (a
+    locale given, not JSON), messages of the catalogues in the reader's language."""
     as_json = not sys.stderr.isatty() if json is None else json
     handler = logging.StreamHandler(sys.stderr)
     if as_json:
@@ -47,6 +71,8 @@ def configure(level: str, secrets: Iterable[str | None] = (), *, json: bool | No
                 rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
             )
         )
+    elif locale is not None:
+        handler.setFormatter(ReaderFormatter(locale))
     else:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(ContextFilter(secrets))

@@ -10,7 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from importer.domain.errors import ConfigurationError
+from importer.domain.errors import ConfigurationError, InvalidValue
 from importer.domain.messages import N_, OneOf, Text, Texts
 from importer.domain.model import PLANS
 from importer.domain.plans import Plans
@@ -29,6 +29,26 @@ QBO_REVOKE_URL = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+HIGHEST_PORT = 65535
+PORT_RULE = N_("must be a port number from {least} to {most}, not {value}")
+
+
+def is_web_address(value: str) -> bool:
+    """Whether a URL is an absolute http(s) address with a host, as every URL setting must be."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number or too big
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def checked_port(value: int, *, any_free: bool = False) -> int:
+    """Return a TCP port to listen on, or refuse it: 1 to 65535 (0, any free one, if allowed)."""
+    least = 0 if any_free else 1
+    if not least <= value <= HIGHEST_PORT:
+        raise InvalidValue(PORT_RULE, least=str(least), most=str(HIGHEST_PORT), value=str(value))
+    return value
 
 
 class SettingsError(ConfigurationError):
@@ -126,6 +146,30 @@ class Settings(BaseSettings):
                 choices=OneOf(PLANS),
             )
         return ",".join(plans)
+
+    @field_validator(
+        "slack_api_url",
+        "qbo_redirect_uri",
+        "qbo_api_base",
+        "qbo_auth_url",
+        "qbo_token_url",
+        "qbo_revoke_url",
+    )
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value and not is_web_address(value):
+            raise _invalid(
+                N_("must be a full http:// or https:// address, not {value!r}"), value=value
+            )
+        return value
+
+    @field_validator("port")
+    @classmethod
+    def _usable_port(cls, value: int) -> int:
+        try:
+            return checked_port(value)
+        except InvalidValue as error:
+            raise _invalid(error.message, **error.values) from None
 
     @field_validator("log_level")
     @classmethod

@@ -105,6 +105,10 @@ class ConnectionService:
         except OAuthStateError:
             return None
 
+    def sign_in_locale(self, state: str) -> str | None:
+        """Return the language a sign-in link was made in, even once it is used or expired."""
+        return self._states.locale_of(state)
+
     async def complete_authorization(self, code: str, state: str, realm_id: str) -> QboConnection:
         """Finish the consent: check the state, exchange the code, store the company."""
         return (await self.redeem_sign_in(code, state, realm_id)).connection

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -19,6 +20,9 @@ from importer.ports.clock import Clock
 from importer.ports.connections import OAuthStateStore
 
 STATE_LIFETIME = timedelta(minutes=10)
+# The person's language rides in the signed state too: a link already used or expired is no
+# longer in the store, and its page is still shown in the language the sign-in began in.
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?")
 
 
 class OAuthStates:
@@ -44,15 +48,31 @@ class OAuthStates:
         nonce = secrets.token_urlsafe(24)
         expires_at = self._clock() + self._lifetime
         body = f"{nonce}.{int(expires_at.timestamp())}"
+        locale = data.get("locale")
+        if isinstance(locale, str) and _LOCALE.fullmatch(locale):
+            body += f".{locale}"
         await self._store.put_oauth_state(nonce, dict(data), expires_at)
         return f"{body}.{self._sign(body)}"
 
+    def _signed_body(self, state: str) -> list[str] | None:
+        """Return the parts of a state signed here (nonce, expiry, maybe a locale), else None."""
+        body, _, signature = state.rpartition(".")
+        if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
+            return None
+        return body.split(".")
+
+    def locale_of(self, state: str) -> str | None:
+        """Return the language a state was issued in, even once used or expired; None if the
+        state is not signed here or carries none."""
+        parts = self._signed_body(state)
+        return parts[2] if parts and len(parts) > 2 else None
+
     def _nonce(self, state: str) -> str:
         """Return the state's nonce if it is signed here and has not expired."""
-        body, _, signature = state.rpartition(".")
-        nonce, _, expires = body.partition(".")
-        if not body or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
+        parts = self._signed_body(state)
+        if parts is None or len(parts) < 2:
             raise SignInLinkInvalid(N_("the QuickBooks sign-in link is not valid; start again"))
+        nonce, expires = parts[0], parts[1]
         if not expires.isdigit() or int(expires) <= self._clock().timestamp():
             raise SignInLinkExpired(N_("the QuickBooks sign-in link has expired; start again"))
         return nonce

@@ -167,7 +167,6 @@ class AutoImport:
             log.info("auto-import queued %d job(s) from %d event(s)", len(queued), len(due))
         return queued
 
-
     async def _purge(self) -> None:
         """Delete the events acted on long ago, once an hour: the table stays small."""
         now = self._clock()

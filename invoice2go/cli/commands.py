@@ -50,7 +50,9 @@ async def accounts(services: Services, args: argparse.Namespace) -> int:
     elif not rows:
         print(_("No accounts yet.", args.locale))
     for account in [] if args.json else rows:
-        print(f"{account.name}\t{account.plan}\t{account.currency}\t{account.id}")
+        auto = N_("auto-import on") if account.auto_import else N_("auto-import off")
+        row = [account.name, account.plan, account.currency, account.id, _(auto, args.locale)]
+        print("\t".join(row))
     return 0
 
 

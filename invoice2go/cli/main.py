@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -134,11 +135,27 @@ def _fail(message: str, code: int) -> int:
 
 def _pipe_closed() -> int:
     """End quietly when the reader of our output went away (`| head`)."""
+    _drop_output()
+    return PIPE_CLOSED
+
+
+def _drop_output() -> None:
     # Python would flush stdout again at exit and complain: point it at nothing instead.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-    return PIPE_CLOSED
+
+
+# What writing to standard output fails with when it is a full disk, a broken device or a closed
+# descriptor (not a closed pipe, which ends quietly).
+OUTPUT_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EBADF}
+
+
+def _output_failed(error: OSError, locale: str) -> int:
+    """Say in one line that the output could not be written; the command did not finish."""
+    _drop_output()
+    problem = error.strerror or str(error)
+    return _fail(_("cannot write the output: {problem}", locale, problem=problem), 1)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with argparse_speaks(locale):
         args = parse_command_line(build_parser(locale), argv, locale)
     args.locale = locale
+    if sys.stdout is None:  # started with its output closed (`>&-`): nothing could be shown
+        problem = _("standard output is closed", locale)
+        return _fail(_("cannot write the output: {problem}", locale, problem=problem), 1)
     try:
         settings = load_settings()
         if args.command in SERVICE_PROCESSES:
@@ -158,13 +178,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         # Commands print what a person needs; logs stay quiet unless LOG_LEVEL asks for more.
         level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-        logs.configure(level, settings.secret_values(), json=False)
+        logs.configure(level, settings.secret_values(), json=False, locale=locale)
     try:
         code = asyncio.run(dispatch(settings, args))
         sys.stdout.flush()  # here, where a closed pipe can still be told apart
         return code
     except BrokenPipeError:
         return _pipe_closed()
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRORS or error.filename is not None:
+            raise
+        return _output_failed(error, locale)
     except ReadableError as error:
         return _fail(one_line(error, args), exit_code(error))
     except KeyboardInterrupt:

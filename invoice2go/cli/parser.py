@@ -57,8 +57,13 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
         "autoimport",
         help=_("import what QuickBooks webhooks announce, without being asked (J7)", locale),
     )
-    auto.add_argument("name", metavar=_("NAME", locale))
-    auto.add_argument("state", choices=("on", "off"))
+    auto.add_argument("name", metavar=_("NAME", locale), help=_("account name", locale))
+    auto.add_argument(
+        "state",
+        choices=("on", "off"),
+        metavar="on|off",  # also how argparse names it in an error, not by its dest
+        help=_("on: import what QuickBooks announces; off: import only when asked", locale),
+    )
 
     connect = commands.add_parser(
         "connect",
@@ -125,7 +130,7 @@ def build_parser(locale: str) -> argparse.ArgumentParser:
     )
     simulator.add_argument(
         "--port",
-        type=int,
+        type=service_commands.port_number(locale, any_free=True),
         default=8765,
         metavar="N",
         help=_("port to listen on, 0 for any free one (default 8765)", locale),

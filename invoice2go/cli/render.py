@@ -100,6 +100,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "name": account.name,
         "plan": account.plan,
         "currency": account.currency,
+        "auto_import": account.auto_import,
         "created_at": account.created_at.isoformat(),
     }
 

@@ -9,16 +9,19 @@ import gc
 import json
 import signal
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from i18n import _, translate
+from i18n import _, explain, translate
+from importer.domain.errors import InvalidValue, UserError
 from importer.domain.inputs import checked_bound
 from importer.domain.jobs import Job
+from importer.domain.messages import N_
 from importer.services.imports import KIND_WORDS
 from importer.services.oauth_states import STATE_LIFETIME
 from invoice2go.cli.records import _typed as typed
-from invoice2go.settings import Settings
+from invoice2go.settings import Settings, checked_port
 
 if TYPE_CHECKING:  # the store, HTTP and Slack stacks load only when a command runs
     from invoice2go.bootstrap import Services
@@ -34,7 +37,10 @@ def add_parsers(commands: Any, locale: str) -> None:
         "--host", default="0.0.0.0", help=_("address to listen on (default 0.0.0.0)", locale)
     )
     serve.add_argument(
-        "--port", type=int, metavar="N", help=_("port to listen on (default: PORT, 3000)", locale)
+        "--port",
+        type=port_number(locale),
+        metavar="N",
+        help=_("port to listen on (default: PORT, 3000)", locale),
     )
     serve.add_argument(
         "--no-worker",
@@ -61,6 +67,19 @@ def add_parsers(commands: Any, locale: str) -> None:
         help=_("how many (default 20)", locale),
     )
     listing.add_argument("--json", action="store_true", help=_("print JSON", locale))
+
+
+def port_number(locale: str, *, any_free: bool = False) -> Callable[[str], int]:
+    """Return an argparse type for a port to listen on, refusing one no socket can use."""
+
+    def convert(text: str) -> int:
+        try:
+            return checked_port(int(text), any_free=any_free)
+        except InvalidValue as error:
+            raise argparse.ArgumentTypeError(explain(error, locale)) from None
+
+    convert.__name__ = "int"  # argparse names the type by it: "invalid int value: 'x'"
+    return convert
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -94,18 +113,28 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
     """Serve HTTP until SIGTERM or Ctrl-C; with the worker unless --no-worker."""
     from aiohttp import web
 
-    from invoice2go.web.app import create_app
+    from invoice2go.web.app import WEB_SHUTDOWN_SECONDS, create_app
 
     if not args.no_worker:
         _share_the_loop_with_imports()
     app = create_app(settings, worker=not args.no_worker, migrate=True)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=WEB_SHUTDOWN_SECONDS
+    )
     await runner.setup()
     if not args.no_worker:
         _freeze_start_up_objects()
     port = args.port or settings.port
     try:
-        await web.TCPSite(runner, args.host, port).start()
+        try:
+            await web.TCPSite(runner, args.host, port).start()
+        except OSError as error:
+            raise UserError(
+                N_("cannot listen on {host}:{port}: {problem}"),
+                host=args.host,
+                port=str(port),
+                problem=error.strerror or str(error),
+            ) from None
         print(
             _(
                 "invoice2go: listening on http://{host}:{port}",

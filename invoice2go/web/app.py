@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -22,9 +24,12 @@ from invoice2go.web import health, qbo_routes, slack_routes
 log = logging.getLogger(__name__)
 
 SERVICES = web.AppKey("services", Services)
-WORKER_STOP = web.AppKey("worker_stop", asyncio.Event)
-# SIGTERM gives a process 30 s on Heroku: the worker hands its job back well within that.
+# SIGTERM gives a process 30 s on Heroku: the worker hands its job back well within that,
+# counted from the moment the shutdown begins (it is told first, before open requests end).
 WORKER_SHUTDOWN_SECONDS = 25.0
+# Open requests get this long to finish, then are cancelled (aiohttp waits as long again for
+# them to end), so a request waiting on QuickBooks cannot hold the shutdown past the worker's.
+WEB_SHUTDOWN_SECONDS = 5.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -72,22 +77,46 @@ def create_app(
 
     app.cleanup_ctx.append(services)
     if worker:
+        app[WORKER] = _WorkerStop()
         app.cleanup_ctx.append(_worker)
+        app.on_shutdown.append(_stop_worker)
     health.register(app, SERVICES)
     qbo_routes.register(app, SERVICES)
     slack_routes.register(app, SERVICES)
     return app
 
 
+@dataclass
+class _WorkerStop:
+    """The in-process worker's stop signal and when it must have stopped."""
+
+    event: asyncio.Event = field(default_factory=asyncio.Event)
+    deadline: float = math.inf
+
+    def now(self) -> None:
+        if not self.event.is_set():
+            self.event.set()
+            self.deadline = time.monotonic() + WORKER_SHUTDOWN_SECONDS
+
+
+WORKER = web.AppKey("worker", _WorkerStop)
+
+
+async def _stop_worker(app: web.Application) -> None:
+    """Tell the worker to stop as the shutdown begins: it takes no new job from now on and hands
+    its job back while open requests finish (cleanup_ctx runs only after they have)."""
+    app[WORKER].now()
+
+
 async def _worker(app: web.Application) -> AsyncIterator[None]:
     """Run a worker beside the web routes; on shutdown it hands its job back."""
-    stop = asyncio.Event()
-    app[WORKER_STOP] = stop
-    task = asyncio.ensure_future(app[SERVICES].worker().run(stop))
+    stop = app[WORKER]
+    task = asyncio.ensure_future(app[SERVICES].worker().run(stop.event))
     yield
-    stop.set()
+    stop.now()
+    left = max(0.0, stop.deadline - time.monotonic())
     try:
-        await asyncio.wait_for(asyncio.shield(task), WORKER_SHUTDOWN_SECONDS)
+        await asyncio.wait_for(asyncio.shield(task), left)
     except TimeoutError:
         log.error("the worker did not stop in %.0f s; cancelling it", WORKER_SHUTDOWN_SECONDS)
         task.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from html import escape
 
 from aiohttp import web
@@ -52,7 +53,7 @@ def connected(account: str, company: str, locale: str, *, slack: bool) -> web.Re
         else _(
             "Import from the command line: invoice2go import --account {account} all",
             locale,
-            account=account,
+            account=shlex.quote(account),  # a command to paste into a shell, as it must be typed
         )
     )
     return page(

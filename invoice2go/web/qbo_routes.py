@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -17,6 +19,7 @@ from importer.domain.errors import (
     SignInLinkUsed,
     UserError,
 )
+from importer.services.connections import ConnectionService
 from importer.services.webhooks import WebhookRefused
 from invoice2go.bootstrap import Services
 from invoice2go.web import slack_routes
@@ -45,6 +48,15 @@ def _link_problem(error: Exception, locale: str) -> web.Response:
     return refused(title, again, locale, status=400)
 
 
+def _recorded_locale(
+    connections: ConnectionService, state: str, data: Mapping[str, Any] | None
+) -> str | None:
+    """The language the sign-in began in: from its data, or from the state of a used link."""
+    if data is not None:
+        return str(data["locale"]) if data.get("locale") else None
+    return connections.sign_in_locale(state) if state else None
+
+
 def register(app: web.Application, services: web.AppKey[Services]) -> None:
     """Add the QuickBooks routes."""
 
@@ -53,7 +65,7 @@ def register(app: web.Application, services: web.AppKey[Services]) -> None:
         locale = locale_of(request)
         connections = request.app[services].connections
         data = await connections.sign_in_data(state) if state else None
-        locale = locale_of(request, data.get("locale") if data else None)
+        locale = locale_of(request, _recorded_locale(connections, state, data))
         try:
             consent = await connections.consent_for(state)
         except QboError as error:
@@ -65,7 +77,7 @@ def register(app: web.Application, services: web.AppKey[Services]) -> None:
         state = query.get("state", "")
         connections = request.app[services].connections
         data = await connections.sign_in_data(state) if state else None
-        locale = locale_of(request, data.get("locale") if data else None)
+        locale = locale_of(request, _recorded_locale(connections, state, data))
         if "error" in query:
             # The person declined at Intuit (or Intuit refused the request): nothing changes.
             if query["error"] == "access_denied":
@@ -100,9 +112,14 @@ def register(app: web.Application, services: web.AppKey[Services]) -> None:
             log.info("sign-in refused: %s", error)
             return _link_problem(error, locale)
         except QboError as error:
+            # The link was spent before Intuit was asked: only a new one can try again.
             log.warning("QuickBooks sign-in failed: %s", error)
             title = _("QuickBooks could not finish connecting", locale)
-            reason = _("Try again in a few minutes.", locale)
+            reason = _(
+                "QuickBooks did not complete the sign-in. This link is now used: start again "
+                "from Slack or the command line to get a new one.",
+                locale,
+            )
             return refused(title, reason, locale, status=502)
         try:
             await slack_routes.after_sign_in(request.app[services], signed_in)

@@ -52,6 +52,7 @@ class Deployment:
             database_url=env["DATABASE_URL"],
             qbo_client_id=env["QBO_CLIENT_ID"],
             qbo_client_secret=env["QBO_CLIENT_SECRET"],
+            qbo_redirect_uri=env["QBO_REDIRECT_URI"],
             qbo_api_base=env["QBO_API_BASE"],
             qbo_auth_url=env["QBO_AUTH_URL"],
             qbo_token_url=env["QBO_TOKEN_URL"],

@@ -46,7 +46,8 @@ async def test_signing_in_connects_and_names_the_company_and_the_account(web_app
     company = web_app.sim.company.info["CompanyName"]
     assert "QuickBooks is connected" in text
     assert f"Acme Landscaping is now connected to the QuickBooks company {company}." in text
-    assert "invoice2go import --account Acme Landscaping all" in text
+    # Quoted for a shell, so the command works as it is pasted.
+    assert "invoice2go import --account &#x27;Acme Landscaping&#x27; all" in text
     stored = await web_app.services.store.get_connection(account.id)
     assert stored is not None
     assert (stored.status, stored.realm_id) == (ConnectionStatus.CONNECTED, web_app.sim.realm_id)
@@ -164,8 +165,30 @@ async def test_an_intuit_error_gets_its_own_page_and_changes_nothing(web_app: We
     page = await web_app.client.get("/quickbooks/callback", params={**callback, "code": "AB11x"})
 
     assert page.status == 502
-    assert "QuickBooks could not finish connecting" in await page.text()
+    text = await page.text()
+    assert "QuickBooks could not finish connecting" in text
+    # The link was spent: the page sends the person for a new one, not to wait and retry it.
+    assert "start again from Slack or the command line to get a new one" in text
+    assert "Try again in a few minutes" not in text
+    again = await web_app.client.get("/quickbooks/callback", params=callback)
+    assert "This sign-in link was already used" in await again.text()
     assert await web_app.services.store.get_connection(account.id) is None
+
+
+async def test_a_used_link_speaks_the_language_recorded_with_it(web_app: Web) -> None:
+    account = await web_app.account()
+    link = await web_app.services.connections.sign_in_link(account, locale="es")
+    callback = await consent(web_app, link)
+    assert (await web_app.client.get("/quickbooks/callback", params=callback)).status == 200
+
+    again = await web_app.client.get("/quickbooks/callback", params=callback)
+    reopened = await web_app.client.get(link.removeprefix(PUBLIC), allow_redirects=False)
+
+    for page in (again, reopened):
+        text = await page.text()
+        assert page.status == 400
+        assert '<html lang="es">' in text
+        assert "Este enlace de inicio de sesión ya se usó" in text
 
 
 async def test_a_plan_without_quickbooks_gets_no_link(web_app: Web) -> None:
