@@ -30,8 +30,8 @@ async def run(cli: Cli, *args: str) -> Result:
 @pytest.mark.parametrize(
     ("command", "slack", "missing"),
     [
-        (("serve", "--port", "0"), OAUTH_WITHOUT_SECRET, "SLACK_CLIENT_SECRET"),
-        (("serve", "--port", "0"), SOCKET_MODE_WITHOUT_SIGNING_SECRET, "SLACK_SIGNING_SECRET"),
+        (("serve", "--port", "8099"), OAUTH_WITHOUT_SECRET, "SLACK_CLIENT_SECRET"),
+        (("serve", "--port", "8099"), SOCKET_MODE_WITHOUT_SIGNING_SECRET, "SLACK_SIGNING_SECRET"),
         (("worker",), OAUTH_WITHOUT_SECRET, "SLACK_CLIENT_SECRET"),
         (("worker",), SOCKET_MODE_WITHOUT_SIGNING_SECRET, "SLACK_SIGNING_SECRET"),
     ],
