@@ -169,3 +169,41 @@ async def test_two_live_workers_never_run_the_same_job(
     taken = deployment.log("a").count("took job") + deployment.log("b").count("took job")
     assert taken == 2  # each job was claimed exactly once
     assert [job.attempts for job in finished] == [1, 1]
+
+
+async def test_sigterm_while_intuit_holds_a_token_refresh_stops_within_heroku_s_limit(
+    deployment: Deployment,
+) -> None:
+    account = await deployment.connected_account("Acme")
+    job = await deployment.queue(account, BOTH)
+    held: list[asyncio.StreamWriter] = []
+    asked = asyncio.Event()
+
+    async def never_answer(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # Intuit took the refresh and keeps it: no answer, no close
+        asked.set()
+
+    intuit = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = intuit.sockets[0].getsockname()[1]
+    deployment.env["QBO_TOKEN_URL"] = f"http://127.0.0.1:{port}/oauth2/v1/tokens/bearer"
+    deployment.sim.expire_access_tokens()  # the worker must refresh before its first page
+    try:
+        worker = await deployment.start("worker", log_name="refreshing")
+        await asyncio.wait_for(asked.wait(), 30)
+        await asyncio.sleep(1)  # the refresh request is at Intuit, unanswered
+        worker.send_signal(signal.SIGTERM)
+        # Heroku sends SIGKILL 30 s after SIGTERM: a refresh Intuit has not answered is given up
+        # at once, and the job goes back to the queue.
+        code = await asyncio.wait_for(worker.wait(), 30)
+    finally:
+        intuit.close()
+        for writer in held:
+            writer.close()
+
+    assert code == 0
+    handed_back = await deployment.job(job.id)
+    assert handed_back.status is JobStatus.QUEUED
+    async with deployment.services() as services:
+        connection = await services.store.get_connection(account.id)
+    assert connection is not None
+    assert connection.status.value == "connected"  # a refresh Intuit never answered costs nothing
