@@ -13,6 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -83,6 +84,7 @@ def build_app(
             cache_enabled=True,
             client=client,
         )
+    _quiet_about_the_token(logging.getLogger("slack_bolt.AsyncApp"))
     app = AsyncApp(
         signing_secret=config.signing_secret,
         client=client,  # carries the bot token in one-workspace mode
@@ -138,3 +140,16 @@ def not_installed(config: SlackConfig) -> str:
         )
         for locale in LOCALES
     )
+
+
+class _TokenFromTheClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and, handed our client too, warns that it uses the
+    client's token instead: the same token, so nothing an operator must act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_about_the_token(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _TokenFromTheClient) for f in logger.filters):
+        logger.addFilter(_TokenFromTheClient())

@@ -3,6 +3,7 @@ start-up refusing a missing signing secret; Web API rate limits waited out."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -173,3 +174,17 @@ async def test_the_worker_waits_out_rate_limits_too(world: SlackWorld) -> None:
     answers = [call.answered for call in world.slack.called("chat.postMessage")]
     assert answers == [429, 429, 200, 200]  # the progress message (twice refused), the summary
     assert [m.text for m in world.slack.dm("U1")] == ["Import finished", "Import finished"]
+
+
+async def test_a_bot_token_in_the_environment_brings_no_warning_at_start(
+    make_world: MakeWorld, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)  # as a deployment sets it; Bolt reads it too
+    world = await make_world()
+
+    status, answer = await world.command("help")
+
+    assert status == 200
+    assert answer["text"] == "invoice2go commands"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == []
