@@ -34,11 +34,15 @@ def describe(sim: SimulatorState) -> list[str]:
         f"  Client id:       {sim.client_id}",
         f"  Client secret:   {sim.client_secret}",
         f"  Webhook verifier token: {sim.webhook_verifier_token}",
-        f"  Company: {counts['Customer']:,} customers, {counts['Item']:,} items, "
-        f"{counts['Account']} accounts",
+        f"  Company: {_counted(counts['Customer'], 'customer')}, "
+        f"{_counted(counts['Item'], 'item')}, {_counted(counts['Account'], 'account')}",
         f"  Limits: {config.max_in_flight} in flight, {config.per_minute}/min per realm; "
         f"latency {config.latency_ms:g} ms",
         f"  Faults armed: {faults}",
         f"  Control API: {sim.base_url}/_simulator/ (faults, requests, tokens, company, webhooks)",
         *FAULT_HELP,
     ]
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

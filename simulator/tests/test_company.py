@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from qbo_simulator import SimulatorConfig
 from qbo_simulator.data import Company
+from qbo_simulator.describe import describe
+from qbo_simulator.state import SimulatorState
 
 
 def test_generated_company_is_deterministic_and_awkward() -> None:
@@ -36,3 +39,11 @@ def test_programmatic_rename_keeps_sub_customer_names_in_step() -> None:
     updated = company.get("Customer", "7")
     assert updated is not None
     assert updated["SyncToken"] == "1"
+
+
+def test_the_start_up_lines_count_the_company_in_words_that_agree() -> None:
+    one = "\n".join(describe(SimulatorState(SimulatorConfig(customers=1, items=1))))
+    many = "\n".join(describe(SimulatorState(SimulatorConfig(customers=1500, items=0))))
+
+    assert "Company: 1 customer, 1 item, " in one
+    assert "Company: 1,500 customers, 0 items, " in many
