@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
+from importer.domain.messages import N_, Msgid, Text
+
 CHUNK = 64 * 1024
 
 
@@ -27,3 +29,17 @@ async def read_limited(response: aiohttp.ClientResponse, limit: int) -> bytes:
         if len(body) > limit:
             raise BodyTooLarge(limit)
     return bytes(body)
+
+
+def network_problem(error: BaseException) -> Text:
+    """Say in words what kept an answer from coming (a timeout, a refused connection)."""
+    said: Msgid
+    if isinstance(error, TimeoutError):
+        said = N_("no answer in time")
+    elif isinstance(error, aiohttp.ClientConnectorError):
+        said = N_("could not connect")
+    elif isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        said = N_("the connection was cut")
+    else:
+        return Text(N_("a network error: {name}"), {"name": type(error).__name__})
+    return Text(said)

@@ -15,7 +15,7 @@ import aiohttp
 from importer.domain.errors import QboError, ServerError, ThrottledError
 from importer.domain.messages import N_
 from importer.ports.source import PauseListener
-from qbo.bodies import BodyTooLarge, read_limited
+from qbo.bodies import BodyTooLarge, network_problem, read_limited
 from qbo.faults import error_for
 from qbo.limits import RealmLimiter
 from qbo.schema import MalformedBody, json_number, query_rows
@@ -162,7 +162,7 @@ class QboClient:
                 failure: QboError = ServerError(
                     N_("QuickBooks did not answer while {action} ({problem})"),
                     action=action,
-                    problem=type(error).__name__,
+                    problem=network_problem(error),
                 )
                 status, headers = 0, {}
             else:

@@ -21,7 +21,7 @@ from importer.domain.errors import (
 )
 from importer.domain.messages import N_
 from importer.ports.clock import Clock
-from qbo.bodies import BodyTooLarge, read_limited
+from qbo.bodies import BodyTooLarge, network_problem, read_limited
 from qbo.tokens import Tokens
 
 SCOPE = "com.intuit.quickbooks.accounting"
@@ -124,7 +124,7 @@ class IntuitOAuth:
             raise ServerError(
                 N_("Intuit did not answer while {action} ({problem})"),
                 action=action,
-                problem=type(error).__name__,
+                problem=network_problem(error),
             ) from None
         # Status first, body second: 5xx/429 bodies are not promised to be JSON.
         if status == 429:

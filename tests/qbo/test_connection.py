@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from i18n import explain
 from importer.domain.connections import ConnectionStatus
 from importer.domain.errors import NotConnected, ReconnectNeeded, ServerError
 from importer.domain.model import Kind
@@ -187,8 +188,12 @@ async def test_an_unreachable_token_endpoint_keeps_the_stored_token(
     world.sim.expire_access_tokens()
     cut_off = await world.process(token_url="http://127.0.0.1:9/oauth2/v1/tokens/bearer")
 
-    with pytest.raises(ServerError, match="did not answer"):
+    with pytest.raises(ServerError, match="did not answer") as refused:
         await (await cut_off.client_for(account.id)).company_info()
+
+    # Said in words, in each language: nothing listens at that address.
+    assert str(refused.value).endswith("(could not connect)")
+    assert explain(refused.value, "es").endswith("(no se pudo conectar)")
 
     after = await process.store.get_connection(account.id)
     assert after is not None
