@@ -45,6 +45,8 @@ class ChangeEvent:
     operation: str  # lower case: create, update, delete, merge…
     occurred_at: str  # as Intuit wrote it
     deleted_id: str | None = None
+    # The accounts already given an auto-import job for it, while others wait for theirs.
+    handed: frozenset[str] = frozenset()
 
     @property
     def kind(self) -> Kind | None:

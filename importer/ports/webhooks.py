@@ -27,8 +27,12 @@ class WebhookEventStore(Protocol):
         """Return events received before a time and not acted on yet, oldest first."""
         ...
 
+    async def hand_webhook_events(self, keys: Sequence[str], account_id: str) -> None:
+        """Note that an account was given an auto-import job for these events."""
+        ...
+
     async def mark_webhook_events(self, keys: Sequence[str]) -> None:
-        """Note that these events were acted on."""
+        """Note that these events were acted on (by every account)."""
         ...
 
     async def purge_webhook_events(self, done_before: datetime) -> int:

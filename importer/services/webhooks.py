@@ -109,9 +109,6 @@ class AutoImport:
         self._jobs = jobs
         self._window = window
         self._clock = clock
-        # The accounts given a job for each event not yet settled, in this process: an account
-        # busy with a kind waits for a later window without the others being asked again.
-        self._handed: defaultdict[str, set[str]] = defaultdict(set)
         self._purged_at: datetime | None = None
 
     async def sweep(self) -> list[Job]:
@@ -132,7 +129,7 @@ class AutoImport:
                 todo = [
                     event
                     for event in events
-                    if event.kind is not None and account.id not in self._handed[event.key]
+                    if event.kind is not None and account.id not in event.handed
                 ]
                 if not todo:
                     continue
@@ -151,9 +148,10 @@ class AutoImport:
                     log.info("auto-import skipped for %s: %s", account.id, refused)
                     continue
                 taken = () if request.queued is None else request.queued.kinds
-                for event in todo:
-                    if event.kind in taken:
-                        self._handed[event.key].add(account.id)
+                # Kept in the store: another worker's sweep, or this one after a restart, does
+                # not give this account the same events again.
+                given = [event.key for event in todo if event.kind in taken]
+                await self._events.hand_webhook_events(given, account.id)
                 if request.queued is not None:
                     queued.append(request.queued)
                 if len(taken) < len(wanted):
@@ -161,8 +159,6 @@ class AutoImport:
             if settled:
                 done.extend(event.key for event in events)
         await self._events.mark_webhook_events(done)
-        for key in done:
-            self._handed.pop(key, None)
         if queued:
             log.info("auto-import queued %d job(s) from %d event(s)", len(queued), len(due))
         return queued

@@ -104,18 +104,28 @@ class WebhooksMixin(MongoCore):
                 operation=doc["operation"],
                 occurred_at=doc["occurred_at"],
                 deleted_id=doc.get("deleted_id"),
+                handed=frozenset(doc.get("handed") or ()),
             )
             for doc in await cursor.to_list(None)
         ]
 
+    async def hand_webhook_events(self, keys: Sequence[str], account_id: str) -> None:
+        """Note that an account was given an auto-import job for these events."""
+        if not keys:
+            return
+        self._trip()
+        await self.database["webhook_events"].update_many(
+            {"_id": {"$in": list(keys)}}, {"$addToSet": {"handed": account_id}}
+        )
+
     async def mark_webhook_events(self, keys: Sequence[str]) -> None:
-        """Note that these events were acted on."""
+        """Note that these events were acted on (by every account)."""
         if not keys:
             return
         self._trip()
         await self.database["webhook_events"].update_many(
             {"_id": {"$in": list(keys)}},
-            {"$set": {"processed_at": self._now()}, "$unset": {"pending": ""}},
+            {"$set": {"processed_at": self._now()}, "$unset": {"pending": "", "handed": ""}},
         )
 
     async def purge_webhook_events(self, done_before: datetime) -> int:

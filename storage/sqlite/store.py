@@ -33,7 +33,7 @@ from storage.sqlite.slack import SlackMixin
 from storage.sqlite.webhooks import ACCOUNT_COLUMNS, WebhooksMixin, account_from_row
 
 # Raised by each change to the tables; migrate writes it, readiness compares it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class SqliteStore(RecordsMixin, RunsMixin, JobsMixin, WebhooksMixin, SlackMixin):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from importer.domain.model import Account
 from importer.domain.webhooks import ChangeEvent
@@ -27,6 +29,11 @@ CREATE INDEX IF NOT EXISTS webhook_events_pending
     ON webhook_events (received_at) WHERE processed_at IS NULL;
 CREATE INDEX IF NOT EXISTS webhook_events_done
     ON webhook_events (processed_at) WHERE processed_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS webhook_event_accounts (
+    key TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (key, account_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS qbo_connections_realm ON qbo_connections (realm_id);
 """
 
@@ -108,14 +115,25 @@ class WebhooksMixin(SqliteCore):
     ) -> list[ChangeEvent]:
         def work(conn: sqlite3.Connection) -> list[ChangeEvent]:
             rows = conn.execute(
-                "SELECT key, realm_id, entity, entity_id, operation, occurred_at, deleted_id "
-                "FROM webhook_events WHERE processed_at IS NULL AND received_at < ? "
-                "ORDER BY received_at, key LIMIT ?",
+                "SELECT e.key, realm_id, entity, entity_id, operation, occurred_at, deleted_id, "
+                "json_group_array(a.account_id) FILTER (WHERE a.account_id IS NOT NULL) "
+                "FROM webhook_events e LEFT JOIN webhook_event_accounts a ON a.key = e.key "
+                "WHERE processed_at IS NULL AND received_at < ? "
+                "GROUP BY e.key ORDER BY received_at, e.key LIMIT ?",
                 (iso_time(received_before), limit),
             )
-            return [ChangeEvent(*row) for row in rows]
+            return [_event(row) for row in rows]
 
         return await self._call(work, write=False)
+
+    async def hand_webhook_events(self, keys: Sequence[str], account_id: str) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR IGNORE INTO webhook_event_accounts (key, account_id) VALUES (?, ?)",
+                [(key, account_id) for key in keys],
+            )
+
+        await self._call(work)
 
     async def mark_webhook_events(self, keys: Sequence[str]) -> None:
         now = iso_time(self._clock())
@@ -124,6 +142,10 @@ class WebhooksMixin(SqliteCore):
             conn.executemany(
                 "UPDATE webhook_events SET processed_at = ? WHERE key = ?",
                 [(now, key) for key in keys],
+            )
+            # Acted on by every account: who was given it no longer matters.
+            conn.executemany(
+                "DELETE FROM webhook_event_accounts WHERE key = ?", [(key,) for key in keys]
             )
 
         await self._call(work)
@@ -158,3 +180,17 @@ class WebhooksMixin(SqliteCore):
             )
 
         await self._call(work)
+
+
+def _event(row: tuple[Any, ...]) -> ChangeEvent:
+    key, realm_id, entity, entity_id, operation, occurred_at, deleted_id, handed = row
+    return ChangeEvent(
+        key,
+        realm_id,
+        entity,
+        entity_id,
+        operation,
+        occurred_at,
+        deleted_id,
+        handed=frozenset(json.loads(handed)),
+    )

@@ -52,6 +52,26 @@ async def test_events_wait_for_their_window_and_are_acted_on_once(
     assert await store.save_webhook_events([event("early")]) == 0
 
 
+async def test_who_was_given_an_event_is_kept_until_it_is_acted_on(
+    store: Store, clock: Clock
+) -> None:
+    await store.save_webhook_events([event("a"), event("b", "2")])
+    await store.hand_webhook_events(["a"], "acct-1")
+    await store.hand_webhook_events(["a", "b"], "acct-2")
+    await store.hand_webhook_events(["a"], "acct-2")  # again: kept once
+    await store.hand_webhook_events([], "acct-3")
+    clock.advance(seconds=1)
+
+    pending = {e.key: e.handed for e in await store.pending_webhook_events(clock.now)}
+    await store.mark_webhook_events(["a"])
+    await store.save_webhook_events([event("c", "3")])
+    clock.advance(seconds=1)
+    later = {e.key: e.handed for e in await store.pending_webhook_events(clock.now)}
+
+    assert pending == {"a": {"acct-1", "acct-2"}, "b": {"acct-2"}}
+    assert later == {"b": {"acct-2"}, "c": frozenset()}
+
+
 async def test_events_acted_on_long_ago_are_deleted_and_no_others(
     store: Store, clock: Clock
 ) -> None:
