@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 # How long a company's income accounts are kept for the search as people type.
 INCOME_SECONDS = 300.0
 
+# Slack waits 3 s for a submission's answer; asking QuickBooks to confirm the income account
+# gets 2 of them, so a slow QuickBooks never leaves the person with Slack's error.
+INCOME_CHECK_SECONDS = 2.0
+
 
 class IncomeAccounts:
     """Income accounts by invoicing account for a few minutes: Slack wants options within 3 s
@@ -155,7 +159,9 @@ def register(app: AsyncApp, services: AppServices) -> None:
         try:
             if step == SetupStep.INCOME_ACCOUNT.value:
                 choice = values[wizard.INCOME_BLOCK][wizard.INCOME_ACTION]["selected_option"]
-                await services.connections.choose_income_account(account, choice["value"])
+                await services.connections.choose_income_account(
+                    account, choice["value"], check_within=INCOME_CHECK_SECONDS
+                )
             elif step == SetupStep.TAXES_AND_CURRENCY.value:
                 connection = await services.connections.connection(account.id)
                 if currency_differs(account.currency, connection):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -224,11 +225,23 @@ class ConnectionService:
         """Return the company's active Income accounts, by name."""
         return await self._companies.income_accounts(await self.connection(account_id))
 
-    async def choose_income_account(self, account: Account, income_account_id: str) -> None:
-        """Keep the QBO income account invoices are booked to (the wizard's step 2)."""
-        choices = {income.id for income in await self.income_accounts(account.id)}
-        if income_account_id not in choices:
-            raise UserError(N_("that is not an active Income account of the QuickBooks company"))
+    async def choose_income_account(
+        self, account: Account, income_account_id: str, *, check_within: float | None = None
+    ) -> None:
+        """Keep the QBO income account invoices are booked to (the wizard's step 2), once
+        QuickBooks confirms it is an active Income account. check_within bounds that check in
+        seconds (a person waits for the answer): a QuickBooks slower than that leaves the choice
+        kept unchecked, as the list it was picked from came from QuickBooks moments before."""
+        try:
+            async with asyncio.timeout(check_within):
+                choices = {income.id for income in await self.income_accounts(account.id)}
+        except TimeoutError:
+            log.warning("QuickBooks was slow to list the income accounts; kept the choice as made")
+        else:
+            if income_account_id not in choices:
+                raise UserError(
+                    N_("that is not an active Income account of the QuickBooks company")
+                )
         await self._connections.update_connection(account.id, income_account_id=income_account_id)
 
     async def confirm_settings(self, account: Account) -> None:

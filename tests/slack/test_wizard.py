@@ -3,12 +3,16 @@ sign-in moves it on by itself, then the income account, taxes and currency, and 
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from qbo_simulator.seed import seed_account
 
 from bot.render import wizard
 from importer.domain.connections import ConnectionStatus
 from importer.domain.jobs import JobOrigin
 from importer.domain.model import Kind
+from importer.ports.qbo import IncomeAccount
 from invoice2go.slack_driver import income, kinds, texts, understood
 from tests.slack.conftest import MakeWorld, SlackWorld
 
@@ -246,3 +250,23 @@ async def test_intuit_down_at_disconnect_is_said_in_spanish_and_nothing_changes(
     assert "while" not in said
     connection = await world.services.connections.connection((await world.account()).id)
     assert connection.status is ConnectionStatus.CONNECTED
+
+
+async def test_a_quickbooks_too_slow_to_confirm_the_income_account_still_moves_on(
+    world: SlackWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view_id = await world.open_wizard()
+    await world.sign_in(world.sign_in_link(view_id))
+
+    async def slow(account_id: str) -> list[IncomeAccount]:
+        await asyncio.sleep(60)  # longer than Slack waits for the submission's answer
+        return []
+
+    monkeypatch.setattr(world.services.connections, "income_accounts", slow)
+    status, answer = await world.submit(view_id, income("45"))
+
+    assert (status, answer["response_action"]) == (200, "update")
+    assert "Step 3 of 4" in world.shown(view_id)
+    connection = await world.services.store.get_connection((await world.account()).id)
+    assert connection is not None
+    assert connection.income_account_id == "45"  # picked from QuickBooks' own list
