@@ -82,6 +82,28 @@ class SlackNotifier:
 
     async def job_progress(self, job: Job, progress: Mapping[str, Any]) -> None:
         """Edit the progress message (the worker calls this every few seconds at most)."""
+        await self._edit_progress(
+            job, lambda locale: messages.progress_blocks(job, progress, locale), "the progress"
+        )
+
+    async def job_waiting(self, job: Job, *, throttled: bool) -> None:
+        """Say in the progress message that QuickBooks is not answering (or limits requests)
+        and when the import tries again."""
+        retry_at = job.not_before
+        if retry_at is None:
+            return
+        await self._edit_progress(
+            job,
+            lambda locale: messages.progress_blocks(
+                job, job.progress or {}, locale, retry_at=retry_at, throttled=throttled
+            ),
+            "that it waits",
+        )
+
+    async def _edit_progress(
+        self, job: Job, blocks: Callable[[str], list[dict[str, Any]]], what: str
+    ) -> None:
+        """Replace the progress message's blocks, in the language of the person who asked."""
         reply = job.reply_to
         if not reply.get("ts"):
             return
@@ -93,35 +115,10 @@ class SlackNotifier:
                     channel=reply["channel"],
                     ts=reply["ts"],
                     text=_("Importing…", locale),
-                    blocks=messages.progress_blocks(job, progress, locale),
+                    blocks=blocks(locale),
                 )
         except SlackApiError as error:
-            log.warning("could not show the progress of job %s: %s", job.id, _error(error))
-
-    async def job_waiting(self, job: Job, *, throttled: bool) -> None:
-        """Say in the progress message that QuickBooks is not answering (or limits requests)
-        and when the import tries again."""
-        reply = job.reply_to
-        if not reply.get("ts") or job.not_before is None:
-            return
-        locale = str(reply.get("locale") or "en")
-        try:
-            client = await self._client(reply.get("team"))
-            if client is not None:
-                await client.chat_update(
-                    channel=reply["channel"],
-                    ts=reply["ts"],
-                    text=_("Importing…", locale),
-                    blocks=messages.progress_blocks(
-                        job,
-                        job.progress or {},
-                        locale,
-                        retry_at=job.not_before,
-                        throttled=throttled,
-                    ),
-                )
-        except SlackApiError as error:
-            log.warning("could not show that job %s waits: %s", job.id, _error(error))
+            log.warning("could not show %s of job %s: %s", what, job.id, _error(error))
 
     async def job_finished(self, job: Job) -> None:
         """Turn the progress message into its last state and post the summary; when QuickBooks
