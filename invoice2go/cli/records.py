@@ -5,30 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from i18n import N_, _, explain, ngettext
-from importer.domain.errors import InvalidValue
+from i18n import N_, _, ngettext
 from importer.domain.inputs import checked_bound, parsed_price, price_text
 from importer.domain.model import Kind
 from importer.services.records import DEFAULT_LIMIT, RecordPage
+from invoice2go.cli.argtypes import typed
 from invoice2go.cli.render import record_json
 
 if TYPE_CHECKING:  # the store and HTTP stack load only when a command runs
     from invoice2go.bootstrap import Services
-
-
-def _typed(check: Callable[[str], Any], locale: str) -> Callable[[str], Any]:
-    """Return an argparse type that applies a rule of the domain, refusing in the locale."""
-
-    def convert(text: str) -> Any:
-        try:
-            return check(text)
-        except InvalidValue as error:
-            raise argparse.ArgumentTypeError(explain(error, locale)) from None
-
-    return convert
 
 
 HELP: dict[Kind, dict[str, str]] = {
@@ -49,7 +36,7 @@ HELP: dict[Kind, dict[str, str]] = {
 
 def add_parsers(commands: Any, locale: str) -> None:
     """Add the clients and items subcommands, their help in the locale's language."""
-    bound = _typed(checked_bound, locale)
+    bound = typed(checked_bound, locale)
     for kind in Kind:
         texts = HELP[kind]
         parser = commands.add_parser(kind.value, help=_(texts["parser"], locale))
@@ -88,7 +75,7 @@ def add_parsers(commands: Any, locale: str) -> None:
         if kind is Kind.ITEMS:
             add.add_argument(
                 "--price",
-                type=_typed(parsed_price, locale),
+                type=typed(parsed_price, locale),
                 metavar=_("PRICE", locale),
                 help=_("unit price, e.g. 12.50 (negative for a discount)", locale),
             )

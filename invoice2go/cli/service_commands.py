@@ -13,14 +13,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from i18n import _, explain, translate
-from importer.domain.errors import InvalidValue, UserError
+from i18n import _, translate
+from importer.domain.errors import UserError
 from importer.domain.inputs import checked_bound
 from importer.domain.jobs import Job
 from importer.domain.messages import N_
 from importer.services.imports import KIND_WORDS
 from importer.services.oauth_states import STATE_LIFETIME
-from invoice2go.cli.records import _typed as typed
+from invoice2go.cli.argtypes import typed
 from invoice2go.settings import Settings, checked_port
 
 if TYPE_CHECKING:  # the store, HTTP and Slack stacks load only when a command runs
@@ -71,15 +71,7 @@ def add_parsers(commands: Any, locale: str) -> None:
 
 def port_number(locale: str, *, any_free: bool = False) -> Callable[[str], int]:
     """Return an argparse type for a port to listen on, refusing one no socket can use."""
-
-    def convert(text: str) -> int:
-        try:
-            return checked_port(int(text), any_free=any_free)
-        except InvalidValue as error:
-            raise argparse.ArgumentTypeError(explain(error, locale)) from None
-
-    convert.__name__ = "int"  # argparse names the type by it: "invalid int value: 'x'"
-    return convert
+    return typed(lambda text: checked_port(int(text), any_free=any_free), locale, name="int")
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
