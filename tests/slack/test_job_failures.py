@@ -14,14 +14,33 @@ from qbo_simulator import Simulator
 
 from i18n import translate
 from importer.domain.jobs import MAX_ATTEMPTS, JobOrigin, JobStatus
-from importer.domain.model import Counts, Kind
+from importer.domain.model import Account, Counts, Kind
 from importer.domain.runs import Checkpoint, RunStatus
-from invoice2go.bootstrap import open_services
+from invoice2go.bootstrap import Services, open_services
 from invoice2go.fake_slack import FakeSlack
 from invoice2go.slack_driver import texts
 from qbo.client import RetryPolicy
 from tests.slack.conftest import FAST, TEAM, settings_for
 from tests.storage.conftest import Clock
+
+
+async def connected(services: Services, simulator: Simulator, fake_slack: FakeSlack) -> Account:
+    """The workspace's account, connected to the simulator's company."""
+    _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
+    token = simulator.issue_tokens()["refresh_token"]
+    await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+    return account
+
+
+async def asked_by_lucia(services: Services, account: Account, locale: str = "es") -> None:
+    """Lucía (U5) asks in Slack for the clients to be imported; she reads in her locale."""
+    await services.jobs.request(
+        account,
+        (Kind.CLIENTS,),
+        origin=JobOrigin.SLACK,
+        requested_by="U5",
+        reply_to={"team": TEAM, "user": "U5", "locale": locale},
+    )
 
 
 async def test_quickbooks_down_is_tried_again_then_explained_in_spanish(
@@ -30,17 +49,9 @@ async def test_quickbooks_down_is_tried_again_then_explained_in_spanish(
     clock = Clock()
     settings = settings_for(simulator, fake_slack, tmp_path)
     async with open_services(settings, clock=clock, tuning=FAST) as services:
-        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
-        token = simulator.issue_tokens()["refresh_token"]
-        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        account = await connected(services, simulator, fake_slack)
         simulator.inject("503@*")
-        await services.jobs.request(
-            account,
-            (Kind.CLIENTS,),
-            origin=JobOrigin.SLACK,
-            requested_by="U5",
-            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
-        )
+        await asked_by_lucia(services, account)
         worker = services.worker()
         tries = []
         for attempt in range(MAX_ATTEMPTS):
@@ -90,17 +101,9 @@ async def test_an_operators_cancel_ends_the_job_for_good_and_says_so(
     clock = Clock()
     settings = settings_for(simulator, fake_slack, tmp_path, import_lease_seconds=5)
     async with open_services(settings, clock=clock, tuning=PATIENT) as services:
-        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
-        token = simulator.issue_tokens()["refresh_token"]
-        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        account = await connected(services, simulator, fake_slack)
         simulator.inject("hang@start=1")
-        await services.jobs.request(
-            account,
-            (Kind.CLIENTS,),
-            origin=JobOrigin.SLACK,
-            requested_by="U5",
-            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
-        )
+        await asked_by_lucia(services, account)
         worker = services.worker()
         claimed = await services.store.claim_job(worker.owner, 60)
         assert claimed is not None
@@ -130,16 +133,8 @@ async def test_a_job_in_a_worker_missing_configuration_fails_saying_what_to_set(
     clock = Clock()
     connecting = settings_for(simulator, fake_slack, tmp_path)
     async with open_services(connecting, clock=clock, tuning=FAST) as services:
-        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
-        token = simulator.issue_tokens()["refresh_token"]
-        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
-        await services.jobs.request(
-            account,
-            (Kind.CLIENTS,),
-            origin=JobOrigin.SLACK,
-            requested_by="U5",
-            reply_to={"team": TEAM, "user": "U5", "locale": "es"},
-        )
+        account = await connected(services, simulator, fake_slack)
+        await asked_by_lucia(services, account)
     # The worker is started without the app's client id.
     unset = connecting.model_copy(update={"qbo_client_id": None})
     async with open_services(unset, clock=clock, tuning=FAST) as services:
@@ -180,17 +175,9 @@ async def test_a_job_waiting_to_be_tried_again_says_why_and_when_in_its_progress
     clock = Clock()
     settings = settings_for(simulator, fake_slack, tmp_path)
     async with open_services(settings, clock=clock, tuning=FAST) as services:
-        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
-        token = simulator.issue_tokens()["refresh_token"]
-        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        account = await connected(services, simulator, fake_slack)
         simulator.inject(fault)
-        await services.jobs.request(
-            account,
-            (Kind.CLIENTS,),
-            origin=JobOrigin.SLACK,
-            requested_by="U5",
-            reply_to={"team": TEAM, "user": "U5", "locale": locale},
-        )
+        await asked_by_lucia(services, account, locale)
         worker = services.worker()
         claimed = await services.store.claim_job(worker.owner, 60)
         assert claimed is not None
@@ -220,9 +207,7 @@ async def test_an_auto_import_leaves_a_stopped_full_import_alone_and_says_so(
     clock = Clock()
     settings = settings_for(simulator, fake_slack, tmp_path)
     async with open_services(settings, clock=clock, tuning=FAST) as services:
-        _, account = await services.workspaces.account_for(TEAM, name=fake_slack.team_name)
-        token = simulator.issue_tokens()["refresh_token"]
-        await services.connections.connect_with_refresh_token(account, simulator.realm_id, token)
+        account = await connected(services, simulator, fake_slack)
         # A full import stopped on page 3 and waits to be resumed.
         run = await services.store.begin_run(
             account.id, Kind.CLIENTS, simulator.realm_id, "host:1:gone", timedelta(minutes=1)
