@@ -38,6 +38,11 @@ def local_time(value: datetime, tokens: str, fallback: str) -> str:
     return f"<!date^{int(moment.timestamp())}^{tokens}|{shown} UTC>"
 
 
+def local_date_time(value: datetime) -> str:
+    """A day and time of day (to the minute) each reader sees in their own time zone."""
+    return local_time(value, "{date_num} {time}", "%Y-%m-%d %H:%M")
+
+
 def clip(text: str, limit: int) -> str:
     """Cut text to a limit, with an ellipsis when it was longer."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,7 +16,7 @@ from bot.render.blocks import (
     context,
     escape,
     header,
-    local_time,
+    local_date_time,
     section,
 )
 from bot.render.messages import kind_name, status_word
@@ -115,7 +115,7 @@ def home_view(
         blocks.append(section(_("*Recent imports*", locale)))
         for job in recent[:RECENT]:
             kinds = " + ".join(kind_name(kind.value, locale) for kind in job.kinds)
-            when = local_time(job.created_at, "{date_num} {time}", "%Y-%m-%d %H:%M")
+            when = local_date_time(job.created_at)
             blocks.append(context(f"{when} · {kinds} · {status_word(job.status.value, locale)}"))
     view = View(type="home", blocks=blocks[:VIEW_BLOCKS])
     return view.to_dict()

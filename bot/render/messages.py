@@ -17,6 +17,7 @@ from bot.render.blocks import (
     dump,
     escape,
     header,
+    local_date_time,
     local_time,
     section,
 )
@@ -93,8 +94,8 @@ def text_blocks(text: str) -> list[dict[str, Any]]:
     return dump([section(text)])
 
 
-def _when(value: datetime | None, locale: str) -> str:
-    return "—" if value is None else local_time(value, "{date_num} {time}", "%Y-%m-%d %H:%M")
+def _when(value: datetime | None) -> str:
+    return "—" if value is None else local_date_time(value)
 
 
 def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
@@ -138,7 +139,7 @@ def status_blocks(status: AccountStatus, locale: str) -> list[dict[str, Any]]:
                     "{kind}: last import {when}, {status}, {imported}",
                     locale,
                     kind=name,
-                    when=_when(run.finished_at or run.started_at, locale),
+                    when=_when(run.finished_at or run.started_at),
                     status=status_word(run.status.value, locale),
                     imported=texts.imported(run.counts.imported, locale),
                 )
