@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from importer.domain.errors import LeaseLost, RunCancelled, RunInProgress, StoreError
 from importer.domain.messages import N_
@@ -359,6 +360,7 @@ class ImportEngine:
     ) -> None:
         """Write each batch while the next one is looked up and decided, so the two overlap."""
         writing: asyncio.Future[None] | None = None
+        landed = asyncio.Event()  # the batch being written is in, with its checkpoint
         in_flight: dict[str, ExistingRecord] = {}
         try:
             async for batch in incoming:
@@ -377,15 +379,21 @@ class ImportEngine:
                 if writing is not None:
                     await writing
                 in_flight = plan.held
+                landed = asyncio.Event()
                 writing = asyncio.ensure_future(
-                    self._write_batch(state, account_id, kind, batch, plan, on_progress)
+                    self._write_batch(state, account_id, kind, batch, plan, landed, on_progress)
                 )
             if writing is not None:
                 await writing
         except BaseException:
             if writing is not None and not writing.done():
                 # A batch being written is one transaction and a checkpoint: let it land first.
-                await asyncio.wait([writing])
+                # Telling its progress is not waited for (a listener may be slow to answer).
+                landing = asyncio.ensure_future(landed.wait())
+                waits: set[asyncio.Future[Any]] = {writing, landing}
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                landing.cancel()
+                writing.cancel()
             raise
 
     async def _write_batch(
@@ -395,6 +403,7 @@ class ImportEngine:
         kind: Kind,
         batch: Batch,
         plan: _Plan,
+        landed: asyncio.Event,
         on_progress: ProgressListener | None,
     ) -> None:
         run = state.run
@@ -411,6 +420,7 @@ class ImportEngine:
             self._owner,
             Checkpoint(state.pages, batch.next_position, state.counts, skipped, state.total),
         )
+        landed.set()
         if on_progress is not None:
             await on_progress(self._progress(state))
 

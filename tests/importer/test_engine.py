@@ -524,6 +524,42 @@ async def test_a_stopped_import_closes_its_source_and_the_next_one_starts_at_onc
     assert await store.count_records(account_id, Kind.CLIENTS) == 25
 
 
+async def test_a_stopped_import_does_not_wait_for_a_progress_report_that_hangs(
+    store: SqliteStore,
+) -> None:
+    account_id = await new_account(store)
+    first_page_written = asyncio.Event()
+
+    class Stalling(SyntheticSource):
+        """One page, then QuickBooks never answers again."""
+
+        async def pages(self, kind: Kind, start: str | None = None) -> AsyncIterator[Any]:
+            async for page in super().pages(kind, start):
+                yield page
+                await asyncio.Event().wait()
+
+    async def hangs_after_the_first_page(progress: Progress) -> None:
+        if progress.pages:
+            first_page_written.set()
+            await asyncio.Event().wait()  # a Slack edit that never comes back
+
+    running = asyncio.ensure_future(
+        ImportEngine(store, batch_pages=1).run(
+            account_id,
+            Kind.CLIENTS,
+            Stalling(customers=25, page_size=10),
+            on_progress=hangs_after_the_first_page,
+        )
+    )
+    await first_page_written.wait()
+    running.cancel()  # stopped while the next page is awaited and the report hangs
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 10)  # the batch landed: nothing more to wait for
+
+    [stopped] = await store.list_runs(account_id, Kind.CLIENTS)
+    assert (stopped.pages, stopped.counts.imported) == (1, 10)
+
+
 class CheckpointFails(SqliteStore):
     """The embedded store, failing to save any checkpoint."""
 
